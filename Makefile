@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# dmabuf-tools: one Makefile for the tools, the BPF programs, the test module
+# and the test matrix. `make help` lists the targets.
+
+OUTPUT ?= build
+override OUTPUT := $(patsubst %/,%,$(OUTPUT))
+PREFIX ?= /usr/local
+DESTDIR ?=
+KERNELS ?= 6.1 7.3
+KERNEL ?= 7.3
+export DMABUF_CACHE ?= $(CURDIR)/.cache
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -MMD -MP \
+	-I$(OUTPUT) -Iinclude -Ilib
+# vmlinux.h comes from -isystem: bpftool's dump of a newer kernel's BTF is
+# not warning-free, and BPF_PROG()/BPF_KPROBE() hide an unused ctx argument.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARNINGS) \
+	-Wno-unused-parameter -isystem $(OUTPUT) -Iinclude
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+# STATIC=1 links everything statically (the test guests have no libc).
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+PC_STATIC := --static
+endif
+LIBBPF_LIBS = $(shell $(PKG_CONFIG) $(PC_STATIC) --libs libbpf)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(patsubst $(OUTPUT)/%,%,$(2))";
+MAKEFLAGS += --no-print-directory
+endif
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(OUTPUT)/%.o)
+LIB := $(OUTPUT)/libdmabuf.a
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(OUTPUT)/unit/%)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(OUTPUT)/san/%.o)
+
+# Guest tests: every tests/vm/guest/*.c is one static test program; one
+# with a NAME.bpf.c beside it links that program's skeleton.
+GUEST_SRCS := $(filter-out %.bpf.c,$(sort $(wildcard tests/vm/guest/*.c)))
+GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(OUTPUT)/t/%)
+GUEST_SCRIPTS := $(sort $(wildcard tests/vm/guest/*.sh))
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c tests/vm/guest/*.bpf.c))
+
+TOOLS :=
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all help install uninstall clean distclean deps kmod unit check check-unit \
+	check-vm demo guest-bins
+
+all: $(LIB) $(TOOLS)
+
+help:
+	@echo 'make                 build the tools into $(OUTPUT)/'
+	@echo 'make install         install them (PREFIX=$(PREFIX) DESTDIR=)'
+	@echo 'make kmod            build the dmabuf_lab test module for the running kernel (KDIR=)'
+	@echo 'make check           install what is needed, run the unit tests, then the'
+	@echo '                     kernel tests on every kernel of KERNELS="$(KERNELS)"'
+	@echo 'make check-unit      unit tests only (ASan + UBSan)'
+	@echo 'make check-vm KERNEL=6.1|7.3   the kernel tests on one kernel'
+	@echo 'make demo            boot the 7.3 test kernel with a scenario of buffers and show it'
+	@echo 'V=1 shows full commands; DMABUF_CACHE=DIR keeps downloads (default .cache)'
+
+deps:
+	$(Q)scripts/deps check
+
+# --- library and tools ---------------------------------------------------
+
+$(OUTPUT)/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# --- BPF: .bpf.c -> .bpf.o -> .skel.h ------------------------------------
+
+$(OUTPUT)/vmlinux.h: $(VMLINUX_BTF)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $< format c > $@
+
+$(OUTPUT)/%.bpf.o: %.bpf.c $(OUTPUT)/vmlinux.h $(wildcard include/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# --- guest test programs (static) ----------------------------------------
+
+$(OUTPUT)/t/%: tests/vm/guest/%.c $(LIB)
+	$(call msg,GUEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/vm/guest -I$(OUTPUT)/tests/vm/guest $(LDFLAGS) \
+		$< $(LIB) -o $@ $(if $(wildcard tests/vm/guest/$*.bpf.c),$(LIBBPF_LIBS)) -lpthread
+
+$(OUTPUT)/t/%.sh: tests/vm/guest/%.sh
+	$(Q)mkdir -p $(@D)
+	$(Q)install -m 755 $< $@
+
+# A guest test with a BPF program needs its skeleton before it compiles.
+define guest_skel_dep
+$(OUTPUT)/t/$(1): $(OUTPUT)/tests/vm/guest/$(1).skel.h
+endef
+$(foreach b,$(patsubst tests/vm/guest/%.bpf.c,%,$(filter tests/vm/guest/%,$(BPF_SRCS))),\
+	$(eval $(call guest_skel_dep,$(b))))
+
+guest-bins: $(GUEST_BINS) $(GUEST_SCRIPTS:tests/vm/guest/%=$(OUTPUT)/t/%) $(TOOLS)
+	$(Q)mkdir -p $(OUTPUT)/bin
+	$(Q)$(if $(TOOLS),cp $(TOOLS) $(OUTPUT)/bin/,true)
+
+# --- unit tests (cmocka, ASan + UBSan) -----------------------------------
+
+$(OUTPUT)/san/%.o: %.c
+	$(call msg,CC-SAN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(OUTPUT)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
+	$(call msg,UNIT,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_LIB_OBJS) -o $@ $(CMOCKA_LIBS)
+
+unit: $(UNIT_BINS)
+
+check-unit: unit
+	$(Q)mkdir -p $(OUTPUT)/unit
+	$(Q)rc=0; for t in $(UNIT_BINS); do \
+		CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		FIXTURES=tests/fixtures $$t > $$t.tap 2>&1 || rc=1; \
+		sed 's/^/  /' $$t.tap | grep -vE '^  (ok|1\.\.|# ok)' || true; \
+	done; cat $(UNIT_BINS:%=%.tap) > $(OUTPUT)/unit/results.tap; \
+	tests/tally $(OUTPUT)/unit/results.tap | tail -n1 | sed 's/^/unit: /'; \
+	test $$rc = 0 && tests/tally $(OUTPUT)/unit/results.tap >/dev/null
+
+# --- kernel module and the kernel test matrix ----------------------------
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+kmod:
+	$(call msg,KMOD,$(OUTPUT)/kmod/dmabuf_lab.ko)
+	$(Q)scripts/build-kmod $(KDIR) $(OUTPUT)/kmod
+
+check-vm:
+	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh check $(KERNEL)
+
+demo: deps
+	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh demo 7.3
+
+# Runs every stage even when one fails, then one closing line for all.
+check: deps
+	$(Q)rc=0; $(MAKE) check-unit || rc=1; \
+	for k in $(KERNELS); do $(MAKE) check-vm KERNEL=$$k || rc=1; done; \
+	tests/tally $(OUTPUT)/unit/results.tap $(KERNELS:%=$(OUTPUT)/vm/%/results.tap) \
+		2>/dev/null | tail -n1; \
+	exit $$rc
+
+# --- install -------------------------------------------------------------
+
+install: all
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	$(Q)$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/,true)
+	$(Q)install -m 644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/ 2>/dev/null || true
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+distclean: clean
+	$(Q)rm -rf .cache
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

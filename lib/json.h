@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef DMABUF_JSON_H
+#define DMABUF_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * A streaming JSON writer shared by every printer of the suite: each value is
+ * written as it comes, commas and (with pretty) indentation are the writer's
+ * business. Strings go through dmabuf_escape() first, so a hostile name is
+ * written in its escaped, lossless form and the output is always valid UTF-8.
+ */
+struct json_writer;
+
+struct json_writer *jw_new(FILE *f, bool pretty);
+/* Finishes the current line and frees the writer; NULL is fine. */
+void jw_destroy(struct json_writer *jw);
+
+void jw_start_object(struct json_writer *jw);
+void jw_end_object(struct json_writer *jw);
+void jw_start_array(struct json_writer *jw);
+void jw_end_array(struct json_writer *jw);
+/* The member name of the next value, inside an object. */
+void jw_name(struct json_writer *jw, const char *name);
+
+void jw_string(struct json_writer *jw, const char *s);
+void jw_string_len(struct json_writer *jw, const char *s, size_t len);
+void jw_uint(struct json_writer *jw, uint64_t v);
+void jw_int(struct json_writer *jw, int64_t v);
+void jw_bool(struct json_writer *jw, bool v);
+void jw_null(struct json_writer *jw);
+
+/* name + value in one call; a NULL string is written as null. */
+void jw_string_field(struct json_writer *jw, const char *name, const char *s);
+void jw_uint_field(struct json_writer *jw, const char *name, uint64_t v);
+void jw_int_field(struct json_writer *jw, const char *name, int64_t v);
+void jw_bool_field(struct json_writer *jw, const char *name, bool v);
+void jw_null_field(struct json_writer *jw, const char *name);
+
+/* Nonzero once a nesting error happened (unbalanced end, too deep). */
+int jw_error(const struct json_writer *jw);
+
+#endif

@@ -1,0 +1,71 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# /init of the test guests. The kernel console is ttyS0; everything the host
+# harness reads goes to ttyS1 between markers:
+#   @@ BOOT <release>        guest is up
+#   @@ TEST <name> / @@ END <name> rc=<n>   one guest test and its TAP lines
+#   @@ DMESG BEGIN / END     the whole kernel log, judged by the host
+#   @@ DONE                  the guest finished (missing: panic or timeout)
+/bin/busybox mkdir -p /proc /sys /dev /tmp /run /usr/bin /usr/sbin /sbin
+/bin/busybox --install -s
+export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=linux
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf
+mount -t tmpfs tmpfs /tmp
+mkdir -p /root
+
+out=/dev/ttyS1
+exec >"$out" 2>&1
+echo "@@ BOOT $(uname -r)"
+
+mode=check
+for arg in $(cat /proc/cmdline); do
+	case $arg in dmabuf.mode=*) mode=${arg#dmabuf.mode=} ;; esac
+done
+
+# Infrastructure checks are TAP lines too, so a broken guest fails the run.
+echo "@@ TEST boot"
+for m in $(cat /modules.list); do
+	if insmod "/lib/modules/$m"; then
+		echo "ok - insmod $m"
+	else
+		echo "not ok - insmod $m"
+	fi
+done
+if insmod /lib/modules/dmabuf_lab.ko; then
+	echo "ok - insmod dmabuf_lab.ko ($(cat /sys/module/dmabuf_lab/srcversion 2>/dev/null || echo loaded))"
+else
+	echo "not ok - insmod dmabuf_lab.ko"
+fi
+[ -c /dev/dmabuf_lab ] && echo "ok - /dev/dmabuf_lab exists" || echo "not ok - /dev/dmabuf_lab exists"
+[ -r /sys/kernel/btf/vmlinux ] && echo "ok - kernel BTF present" || echo "not ok - kernel BTF present"
+echo "@@ END boot rc=0"
+
+if [ "$mode" = demo ]; then
+	echo "@@ DEMO BEGIN"
+	sh /t/demo.sh
+	echo "@@ DEMO END rc=$?"
+else
+	for t in /t/*; do
+		[ -x "$t" ] || continue
+		name=${t##*/}
+		case $name in demo.sh|*.o) continue ;; esac
+		echo "@@ TEST $name"
+		(cd /tmp && timeout "${TEST_TIMEOUT:-300}" "$t")
+		echo "@@ END $name rc=$?"
+	done
+fi
+
+echo "@@ DMESG BEGIN"
+dmesg > /tmp/dmesg.txt
+[ -s /tmp/dmesg.txt ] || { sleep 1; dmesg > /tmp/dmesg.txt; }
+cat /tmp/dmesg.txt
+echo "@@ DMESG END"
+echo "@@ DONE"
+sync
+poweroff -f

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# tests/vm/run.sh check|demo LABEL
+#
+# Prepares test kernel LABEL (tests/vm/kernel.sh), builds the suite and the
+# guest tests statically (BPF objects once, CO-RE, against the newest test
+# kernel's BTF), builds dmabuf_lab.ko for LABEL, packs an initramfs, boots it
+# under QEMU with a hard timeout and judges the run:
+#   check  every guest TAP line, the guest's exit codes, the end marker, and
+#          the guest's whole dmesg (WARNING/BUG/Oops/panic fail the run);
+#          writes OUTPUT/vm/LABEL/results.tap and prints the closing line.
+#   demo   boots the scenario and prints what the guest showed.
+# Environment: DMABUF_CACHE (downloads, chroot; default .cache), OUTPUT
+# (default build), VM_TIMEOUT seconds (default 900), MAKE.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/lib.sh"
+
+[ $# -eq 2 ] || die "usage: run.sh check|demo LABEL"
+mode=$1 label=$2
+case $mode in check|demo) ;; *) die "unknown mode '$mode'" ;; esac
+cache=${DMABUF_CACHE:-$top/.cache}
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+output=${OUTPUT:-build}
+case $output in /*) ;; *) output=$top/$output ;; esac
+make=${MAKE:-make}
+
+# The BPF objects are built once, against the BTF of the newest test kernel.
+btf_label=7.3
+"$here/kernel.sh" prepare "$btf_label" "$cache"
+[ "$label" = "$btf_label" ] || "$here/kernel.sh" prepare "$label" "$cache"
+btf=$(. "$cache/kernel-$btf_label.env" && echo "$BTF")
+# shellcheck disable=SC1090
+. "$cache/kernel-$label.env"
+
+guest=$output/guest
+step "build static tools and guest tests"
+"$make" -s -C "$top" OUTPUT="$guest" STATIC=1 VMLINUX_BTF="$btf" guest-bins
+
+vmdir=$output/vm/$label
+mkdir -p "$vmdir"
+step "build dmabuf_lab.ko for $KVER"
+"$top/scripts/build-kmod" "$KDIR" "$vmdir" "$CHROOT"
+
+step "pack initramfs"
+"$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz" "$KVER" "$MODROOT" "$vmdir/dmabuf_lab.ko" \
+	"$guest/t" "$guest/bin"
+
+console=$vmdir/console.log
+results=$vmdir/results.log
+rm -f "$console" "$results"
+read -r -a accel <<< "$(qemu_accel)"
+step "boot $KVER (${accel[1]}, timeout ${VM_TIMEOUT:-900}s)"
+start=$(date +%s)
+rc=0
+timeout -k 10 "${VM_TIMEOUT:-900}" qemu-system-x86_64 "${accel[@]}" -m 2G -smp 2 \
+	-kernel "$VMLINUZ" -initrd "$vmdir/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode" \
+	-display none -vga none -monitor none -no-reboot \
+	-serial file:"$console" -serial file:"$results" </dev/null || rc=$?
+step "guest ran $(( $(date +%s) - start ))s, qemu exit $rc"
+[ $rc -eq 124 ] && warn "the guest timed out after ${VM_TIMEOUT:-900}s"
+
+if [ "$mode" = demo ]; then
+	sed -n '/^@@ DEMO BEGIN/,/^@@ DEMO END/{/^@@/!p}' "$results" | tr -d '\r'
+	grep -q '^@@ DEMO END rc=0' "$results" || die "the demo did not finish; see $console"
+	exit 0
+fi
+
+awk -v kernel="$label" -f "$here/judge.awk" "$results" "$console" > "$vmdir/results.tap"
+grep '^not ok' "$vmdir/results.tap" | sed 's/^/  /' || true
+"$top/tests/tally" /dev/null "$vmdir/results.tap" | tail -n1 | sed "s/^/$label: /"
+! grep -q '^not ok' "$vmdir/results.tap"
