@@ -66,7 +66,7 @@ TOOLS :=
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all help install uninstall clean distclean deps kmod unit check check-unit \
-	check-vm demo guest-bins
+	check-vm demo run-vm guest-bins
 
 all: $(LIB) $(TOOLS)
 
@@ -170,7 +170,11 @@ check-vm:
 	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh check $(KERNEL)
 
 demo: deps
-	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh demo 7.3
+	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh run 7.3 run_demo.sh
+
+# Runs one guest program: make run-vm KERNEL=6.1 RUN="run_capture ARGS"
+run-vm:
+	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh run $(KERNEL) $(RUN)
 
 # Runs every stage even when one fails, then one closing line for all.
 check: deps

@@ -24,8 +24,12 @@ exec >"$out" 2>&1
 echo "@@ BOOT $(uname -r)"
 
 mode=check
+run=
 for arg in $(cat /proc/cmdline); do
-	case $arg in dmabuf.mode=*) mode=${arg#dmabuf.mode=} ;; esac
+	case $arg in
+	dmabuf.mode=*) mode=${arg#dmabuf.mode=} ;;
+	dmabuf.run=*) run=$(echo "${arg#dmabuf.run=}" | tr , ' ') ;;
+	esac
 done
 
 # Infrastructure checks are TAP lines too, so a broken guest fails the run.
@@ -46,15 +50,16 @@ fi
 [ -r /sys/kernel/btf/vmlinux ] && echo "ok - kernel BTF present" || echo "not ok - kernel BTF present"
 echo "@@ END boot rc=0"
 
-if [ "$mode" = demo ]; then
-	echo "@@ DEMO BEGIN"
-	sh /t/demo.sh
-	echo "@@ DEMO END rc=$?"
+if [ "$mode" = run ]; then
+	# one program (demo, fixture capture), not a test: /t/run_*
+	echo "@@ RUN BEGIN"
+	(cd /tmp && /t/$run)
+	echo "@@ RUN END rc=$?"
 else
 	for t in /t/*; do
 		[ -x "$t" ] || continue
 		name=${t##*/}
-		case $name in demo.sh|*.o) continue ;; esac
+		case $name in run_*) continue ;; esac
 		echo "@@ TEST $name"
 		(cd /tmp && timeout "${TEST_TIMEOUT:-300}" "$t")
 		echo "@@ END $name rc=$?"

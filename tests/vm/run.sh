@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# tests/vm/run.sh check|demo LABEL
+# tests/vm/run.sh check LABEL
+# tests/vm/run.sh run LABEL PROGRAM [ARG...]
 #
 # Prepares test kernel LABEL (tests/vm/kernel.sh), builds the suite and the
 # guest tests statically (BPF objects once, CO-RE, against the newest test
@@ -10,7 +11,8 @@
 #   check  every guest TAP line, the guest's exit codes, the end marker, and
 #          the guest's whole dmesg (WARNING/BUG/Oops/panic fail the run);
 #          writes OUTPUT/vm/LABEL/results.tap and prints the closing line.
-#   demo   boots the scenario and prints what the guest showed.
+#   run    runs the guest program /t/PROGRAM (tests/vm/guest/run_*: the demo,
+#          fixture capture) instead of the tests and prints its output.
 # Environment: DMABUF_CACHE (downloads, chroot; default .cache), OUTPUT
 # (default build), VM_TIMEOUT seconds (default 900), MAKE.
 set -euo pipefail
@@ -18,9 +20,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 
-[ $# -eq 2 ] || die "usage: run.sh check|demo LABEL"
+[ $# -ge 2 ] || die "usage: run.sh check LABEL | run.sh run LABEL PROGRAM [ARG...]"
 mode=$1 label=$2
-case $mode in check|demo) ;; *) die "unknown mode '$mode'" ;; esac
+shift 2
+case $mode in
+check) [ $# -eq 0 ] || die "check takes no program" ;;
+run) [ $# -ge 1 ] || die "run needs a guest program (tests/vm/guest/run_*)"
+     case "$*" in *,*) die "guest program arguments cannot contain commas" ;; esac ;;
+*) die "unknown mode '$mode'" ;;
+esac
+run_args=$(IFS=,; echo "$*")
 cache=${DMABUF_CACHE:-$top/.cache}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -58,15 +67,15 @@ start=$(date +%s)
 rc=0
 timeout -k 10 "${VM_TIMEOUT:-900}" qemu-system-x86_64 "${accel[@]}" -m 2G -smp 2 \
 	-kernel "$VMLINUZ" -initrd "$vmdir/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode${run_args:+ dmabuf.run=$run_args}" \
 	-display none -vga none -monitor none -no-reboot \
 	-serial file:"$console" -serial file:"$results" </dev/null || rc=$?
 step "guest ran $(( $(date +%s) - start ))s, qemu exit $rc"
 [ $rc -eq 124 ] && warn "the guest timed out after ${VM_TIMEOUT:-900}s"
 
-if [ "$mode" = demo ]; then
-	sed -n '/^@@ DEMO BEGIN/,/^@@ DEMO END/{/^@@/!p}' "$results" | tr -d '\r'
-	grep -q '^@@ DEMO END rc=0' "$results" || die "the demo did not finish; see $console"
+if [ "$mode" = run ]; then
+	sed -n '/^@@ RUN BEGIN/,/^@@ RUN END/{/^@@/!p}' "$results" | tr -d '\r'
+	grep -q '^@@ RUN END rc=0' "$results" || die "guest program '$*' failed; see $results and $console"
 	exit 0
 fi
 

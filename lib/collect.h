@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * collect.h - the collectors: each reads one kind of kernel source under the
+ * snapshot's root directory ("/" or a captured tree, so a report replays
+ * offline) and merges what it saw into the model, deduplicated by inode.
+ * A collector never aborts the snapshot: it records in s->status[] what it
+ * could not read and why, and returns 0 unless memory ran out (-ENOMEM).
+ */
+#ifndef DMABUF_COLLECT_H
+#define DMABUF_COLLECT_H
+
+#include <sys/types.h>
+
+#include "model.h"
+
+struct dmabuf_collect_opts {
+	unsigned int sources;	/* DMABUF_SRC_* mask; 0 = every source available */
+	pid_t pid;		/* procfs: only this process (0 = all) */
+};
+
+/* Runs the chosen collectors in order, then dmabuf_snapshot_finish(). */
+int dmabuf_collect(struct dmabuf_snapshot *s, const struct dmabuf_collect_opts *o);
+
+int dmabuf_collect_debugfs(struct dmabuf_snapshot *s);
+int dmabuf_collect_procfs(struct dmabuf_snapshot *s, pid_t only);
+int dmabuf_collect_sysfs(struct dmabuf_snapshot *s);
+int dmabuf_collect_bpf(struct dmabuf_snapshot *s);
+int dmabuf_collect_lab(struct dmabuf_snapshot *s);
+
+/* The parsers behind them, for the unit tests. */
+int dmabuf_parse_bufinfo(struct dmabuf_snapshot *s, const char *text, size_t len);
+
+struct dmabuf_fdinfo {
+	uint64_t ino;		/* 0 if the kernel does not print it */
+	uint64_t size;
+	long count;		/* file_count - 1, -1 if absent */
+	int flags;		/* f_flags (octal in fdinfo), -1 if absent */
+	char exp_name[128];
+	char name[64 * 4];	/* raw; has_name == 0 when the buffer has none */
+	int has_name;
+	int is_dmabuf;		/* exp_name: was present */
+};
+int dmabuf_parse_fdinfo(const char *text, size_t len, struct dmabuf_fdinfo *out);
+
+#endif

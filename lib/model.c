@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model.h"
+
+static const char *const source_names[DMABUF_SRC_COUNT] = {
+	"debugfs", "fdinfo", "procfs", "sysfs", "bpf", "lab", "derived",
+};
+
+const char *dmabuf_source_name(unsigned int bit)
+{
+	return bit < DMABUF_SRC_COUNT ? source_names[bit] : "?";
+}
+
+char *dmabuf_sources_str(unsigned int mask, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	if (len)
+		buf[0] = '\0';
+	for (i = 0; i < DMABUF_SRC_COUNT; i++) {
+		int n;
+
+		if (!(mask & (1u << i)))
+			continue;
+		n = snprintf(buf + used, len > used ? len - used : 0, "%s%s",
+			     used ? "+" : "", source_names[i]);
+		if (n > 0)
+			used += (size_t)n;
+	}
+	if (!used && len)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static const char *const field_names[DMABUF_F__COUNT] = {
+	"size", "exporter", "name", "file_count", "flags", "exporter_dynamic",
+	"exporter_ops", "attachments", "owners", "violations",
+};
+
+const char *dmabuf_field_name(enum dmabuf_buf_field f)
+{
+	return (unsigned int)f < DMABUF_F__COUNT ? field_names[f] : "?";
+}
+
+const char *dmabuf_dir_name(int dir)
+{
+	switch (dir) {
+	case DMABUF_DIR_BIDIRECTIONAL: return "bidirectional";
+	case DMABUF_DIR_TO_DEVICE: return "to_device";
+	case DMABUF_DIR_FROM_DEVICE: return "from_device";
+	case DMABUF_DIR_NONE: return "none";
+	}
+	return "-";
+}
+
+struct dmabuf_snapshot *dmabuf_snapshot_new(const char *root)
+{
+	struct dmabuf_snapshot *s = calloc(1, sizeof(*s));
+	struct timespec ts;
+
+	if (!s)
+		return NULL;
+	s->root = strdup(root && *root ? root : "/");
+	if (!s->root) {
+		free(s);
+		return NULL;
+	}
+	s->kernel.has_map_cache = DMABUF_UNKNOWN;
+	s->kernel.move_notify = DMABUF_UNKNOWN;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->taken_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return s;
+}
+
+static void buffer_release(struct dmabuf_buffer *b)
+{
+	size_t i;
+
+	free(b->exporter);
+	free(b->name);
+	free(b->exp_ops);
+	for (i = 0; i < b->n_att; i++) {
+		free(b->att[i].device);
+		free(b->att[i].driver);
+	}
+	free(b->att);
+	for (i = 0; i < b->n_own; i++)
+		free(b->own[i].fds);
+	free(b->own);
+}
+
+void dmabuf_snapshot_free(struct dmabuf_snapshot *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n_buf; i++)
+		buffer_release(&s->buf[i]);
+	free(s->buf);
+	free(s->index);
+	free(s->root);
+	free(s);
+}
+
+static size_t ino_hash(uint64_t ino, size_t cap)
+{
+	ino *= 0x9e3779b97f4a7c15ull;
+	return (size_t)(ino >> 17) & (cap - 1);
+}
+
+/* Index slots hold position + 1; 0 is empty. */
+static int index_rebuild(struct dmabuf_snapshot *s, size_t cap)
+{
+	size_t *idx = calloc(cap, sizeof(*idx));
+	size_t i;
+
+	if (!idx)
+		return -ENOMEM;
+	for (i = 0; i < s->n_buf; i++) {
+		size_t h = ino_hash(s->buf[i].ino, cap);
+
+		while (idx[h])
+			h = (h + 1) & (cap - 1);
+		idx[h] = i + 1;
+	}
+	free(s->index);
+	s->index = idx;
+	s->index_cap = cap;
+	return 0;
+}
+
+static void buffer_init(struct dmabuf_buffer *b, uint64_t ino)
+{
+	memset(b, 0, sizeof(*b));
+	b->ino = ino;
+	b->file_count = -1;
+	b->f_flags = -1;
+	b->f_mode = -1;
+	b->exporter_dynamic = DMABUF_UNKNOWN;
+	b->violations = -1;
+	b->n_att_reported = -1;
+}
+
+int dmabuf_snapshot_reindex(struct dmabuf_snapshot *s)
+{
+	return s->index_cap ? index_rebuild(s, s->index_cap) : 0;
+}
+
+struct dmabuf_buffer *dmabuf_buffer_get(struct dmabuf_snapshot *s, uint64_t ino, bool create)
+{
+	size_t h;
+
+	if (s->index_cap) {
+		for (h = ino_hash(ino, s->index_cap); s->index[h]; h = (h + 1) & (s->index_cap - 1))
+			if (s->buf[s->index[h] - 1].ino == ino)
+				return &s->buf[s->index[h] - 1];
+	}
+	if (!create)
+		return NULL;
+	if (s->n_buf == s->cap_buf) {
+		size_t cap = s->cap_buf ? s->cap_buf * 2 : 64;
+		struct dmabuf_buffer *nb = realloc(s->buf, cap * sizeof(*nb));
+
+		if (!nb)
+			return NULL;
+		s->buf = nb;
+		s->cap_buf = cap;
+	}
+	/* keep the index at most half full */
+	if ((s->n_buf + 1) * 2 > s->index_cap &&
+	    index_rebuild(s, s->index_cap ? s->index_cap * 2 : 128))
+		return NULL;
+	buffer_init(&s->buf[s->n_buf], ino);
+	for (h = ino_hash(ino, s->index_cap); s->index[h]; h = (h + 1) & (s->index_cap - 1))
+		;
+	s->index[h] = s->n_buf + 1;
+	return &s->buf[s->n_buf++];
+}
+
+struct dmabuf_attachment *dmabuf_attachment_add(struct dmabuf_buffer *b, const char *device)
+{
+	struct dmabuf_attachment *na = realloc(b->att, (b->n_att + 1) * sizeof(*na));
+	struct dmabuf_attachment *a;
+
+	if (!na)
+		return NULL;
+	b->att = na;
+	a = &b->att[b->n_att];
+	memset(a, 0, sizeof(*a));
+	a->importer_dynamic = DMABUF_UNKNOWN;
+	a->peer2peer = DMABUF_UNKNOWN;
+	a->cached = DMABUF_UNKNOWN;
+	a->cached_dir = DMABUF_UNKNOWN;
+	a->pinned = DMABUF_UNKNOWN;
+	a->mismatch = DMABUF_UNKNOWN;
+	if (device && !(a->device = strdup(device)))
+		return NULL;
+	b->n_att++;
+	return a;
+}
+
+struct dmabuf_owner *dmabuf_owner_get(struct dmabuf_buffer *b, pid_t pid, const char *comm)
+{
+	struct dmabuf_owner *no, *o;
+	size_t i;
+
+	for (i = 0; i < b->n_own; i++)
+		if (b->own[i].pid == pid)
+			return &b->own[i];
+	no = realloc(b->own, (b->n_own + 1) * sizeof(*no));
+	if (!no)
+		return NULL;
+	b->own = no;
+	o = &b->own[b->n_own++];
+	memset(o, 0, sizeof(*o));
+	o->pid = pid;
+	if (comm)
+		snprintf(o->comm, sizeof(o->comm), "%s", comm);
+	return o;
+}
+
+int dmabuf_owner_add_fd(struct dmabuf_owner *o, int fd)
+{
+	int *nf = realloc(o->fds, (o->nfds + 1) * sizeof(*nf));
+
+	if (!nf)
+		return -ENOMEM;
+	o->fds = nf;
+	o->fds[o->nfds++] = fd;
+	return 0;
+}
+
+int dmabuf_set_str(char **field, const char *value, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, value, len);
+	copy[len] = '\0';
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+void dmabuf_source_set(struct dmabuf_snapshot *s, unsigned int bit,
+		       enum dmabuf_source_state state, int err, const char *fmt, ...)
+{
+	struct dmabuf_source_status *st;
+	va_list ap;
+
+	if (bit >= DMABUF_SRC_COUNT)
+		return;
+	st = &s->status[bit];
+	st->state = state;
+	st->err = err;
+	st->detail[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(st->detail, sizeof(st->detail), fmt, ap);
+		va_end(ap);
+	}
+	if (state == DMABUF_SOURCE_OK || state == DMABUF_SOURCE_PARTIAL)
+		s->used |= 1u << bit;
+}
