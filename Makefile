@@ -61,7 +61,8 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(OUTPUT)/t/%)
 GUEST_SCRIPTS := $(sort $(wildcard tests/vm/guest/*.sh))
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c tests/vm/guest/*.bpf.c))
 
-TOOLS :=
+DMABUF_SRCS := cli/main.c cli/commands.c cli/table.c
+TOOLS := $(OUTPUT)/dmabuf
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -94,6 +95,10 @@ $(OUTPUT)/%.o: %.c
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/dmabuf: $(DMABUF_SRCS:%.c=$(OUTPUT)/%.o) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
 
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h ------------------------------------
 
@@ -148,14 +153,18 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
-check-unit: unit
+DOC_TOOLS := $(notdir $(TOOLS))
+
+check-unit: unit $(TOOLS)
 	$(Q)mkdir -p $(OUTPUT)/unit
-	$(Q)rc=0; for t in $(UNIT_BINS); do \
+	$(Q)rc=0; tests/docs-check $(OUTPUT) $(DOC_TOOLS) > $(OUTPUT)/unit/docs.tap 2>&1 || rc=1; \
+	grep -v '^ok' $(OUTPUT)/unit/docs.tap | sed 's/^/  /'; \
+	for t in $(UNIT_BINS); do \
 		CMOCKA_MESSAGE_OUTPUT=TAP ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		FIXTURES=tests/fixtures $$t > $$t.tap 2>&1 || rc=1; \
 		sed 's/^/  /' $$t.tap | grep -vE '^  (ok|1\.\.|# ok)' || true; \
-	done; cat $(UNIT_BINS:%=%.tap) > $(OUTPUT)/unit/results.tap; \
+	done; cat $(UNIT_BINS:%=%.tap) $(OUTPUT)/unit/docs.tap > $(OUTPUT)/unit/results.tap; \
 	tests/tally $(OUTPUT)/unit/results.tap | tail -n1 | sed 's/^/unit: /'; \
 	test $$rc = 0 && tests/tally $(OUTPUT)/unit/results.tap >/dev/null
 
@@ -187,9 +196,18 @@ check: deps
 # --- install -------------------------------------------------------------
 
 install: all
-	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
-	$(Q)$(if $(TOOLS),install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/,true)
-	$(Q)install -m 644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/ 2>/dev/null || true
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(Q)install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/
+	$(Q)install -m 644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(Q)install -m 644 $(wildcard completions/bash/*) \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	$(Q)install -m 644 $(wildcard completions/zsh/_*) $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/
+	$(Q)install -m 644 $(wildcard completions/fish/*.fish) \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
