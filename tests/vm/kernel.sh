@@ -33,7 +33,8 @@ env_complete() {
 	( . "$envfile" && [ -f "$VMLINUZ" ] && [ -d "$MODROOT/lib/modules/$KVER" ] &&
 	  [ -f "$BTF" ] && [ -d "${CHROOT}$KDIR" ] )
 }
-if env_complete; then
+# (the debug kernel is looked at every time: its cache key may have changed)
+if [ "$label" != 6.1-debug ] && env_complete; then
 	exit 0
 fi
 
@@ -136,8 +137,45 @@ case $label in
 			die "cannot install linux-headers-$kver in the chroot"
 	fi
 	;;
+6.1-debug)
+	# Built here from Debian's linux-source-6.1 with lockdep + KASAN (debug-config.sh),
+	# cached by source version, config script, compiler and pahole.
+	"$here/../../scripts/deps" debug
+	ver=$(apt-cache policy linux-source-6.1 | awk '/Candidate:/ {print $2}')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "no linux-source-6.1 package in this machine's apt sources"
+	srcroot=$cache/linux-source-$ver
+	if [ ! -f "$srcroot/linux/Makefile" ]; then
+		fetch_and_unpack "$srcroot/deb" apt-get "linux-source-6.1"
+		tarball=$(ls "$srcroot"/deb/usr/src/linux-source-6.1.tar.* | head -n1)
+		step "unpack $(basename "$tarball")"
+		mkdir -p "$srcroot/linux.tmp"
+		tar -C "$srcroot/linux.tmp" --strip-components=1 -xf "$tarball"
+		rm -rf "$srcroot/linux" "$srcroot/deb"
+		mv "$srcroot/linux.tmp" "$srcroot/linux"
+	fi
+	key=$( (echo "$ver"; cat "$here/debug-config.sh"; gcc --version | head -n1; pahole --version) |
+		sha256sum | cut -c1-12)
+	out=$cache/debug-build-$key
+	if [ ! -f "$out/.built" ]; then
+		step "build the 6.1 debug kernel (lockdep + KASAN; about 11 minutes on 2 cores)"
+		"$here/debug-config.sh" "$srcroot/linux" "$out"
+		make -s -C "$srcroot/linux" O="$out" -j"$(nproc)" bzImage modules > "$out/build.log" 2>&1 ||
+			{ tail -n 30 "$out/build.log" >&2; die "the debug kernel did not build"; }
+		rm -rf "$out/modroot"
+		make -s -C "$srcroot/linux" O="$out" INSTALL_MOD_PATH="$out/modroot" modules_install \
+			>> "$out/build.log" 2>&1 || die "modules_install of the debug kernel failed"
+		touch "$out/.built"
+	fi
+	kver=$(make -s -C "$srcroot/linux" O="$out" kernelrelease)
+	vmlinuz=$out/arch/x86/boot/bzImage
+	modroot=$out/modroot
+	kdir=$out
+	chroot_dir=
+	# its own vmlinux has the BTF: no extraction needed
+	ln -sf "$out/vmlinux" "$cache/vmlinux-$kver"
+	;;
 *)
-	die "unknown kernel label '$label' (known: 6.1 7.3)"
+	die "unknown kernel label '$label' (known: 6.1 7.3 6.1-debug)"
 	;;
 esac
 

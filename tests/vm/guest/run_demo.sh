@@ -1,0 +1,35 @@
+#!/bin/sh
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# make demo: the scenario of scenario.h, shown by the suite's tools in the guest.
+/t/run_scenario > /tmp/scenario.txt 2>&1 &
+holder=$!
+i=0
+until grep -q 'scenario ready' /tmp/scenario.txt 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 $holder 2>/dev/null; then
+		cat /tmp/scenario.txt
+		exit 1
+	fi
+	sleep 0.1
+done
+cat /tmp/scenario.txt
+show() {
+	echo
+	echo "### $*"
+	"$@"
+}
+echo
+echo "=== kernel $(uname -r)"
+show dmabuf ls
+show dmabuf procs
+show dmabuf devices
+show dmabuf exporters
+vram=$(dmabuf ls --no-headers -o ino,name | awk '$2 == "vram" {print $1}')
+[ -n "$vram" ] && show dmabuf show "$vram"
+show dmabuf check
+echo
+echo "### the raw kernel view it is built from: cat /sys/kernel/debug/dma_buf/bufinfo"
+cat /sys/kernel/debug/dma_buf/bufinfo
+kill $holder
+wait $holder 2>/dev/null
+exit 0
