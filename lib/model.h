@@ -18,6 +18,13 @@
 
 #define DMABUF_UNKNOWN (-1)
 
+/*
+ * Kernels before 5.3 show no inode in bufinfo: their buffers are keyed by a
+ * synthetic id with this bit set (bufinfo order, from 1). It is not an inode:
+ * print it as such, and do not expect other sources to merge into it.
+ */
+#define DMABUF_INO_SYNTHETIC (1ull << 63)
+
 /* The sources, as bits of a provenance mask. */
 enum dmabuf_source {
 	DMABUF_SRC_DEBUGFS = 1u << 0,	/* /sys/kernel/debug/dma_buf/bufinfo */
