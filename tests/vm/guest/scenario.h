@@ -216,13 +216,21 @@ static inline int scn_foreign(struct scenario *s)
 	return 0;
 }
 
-/* The child: holds dups of vgem and frame, mmaps vgem, waits to be killed. */
+/*
+ * The child: keeps only vgem and frame of everything fork() gave it, mmaps
+ * vgem, waits to be killed.
+ */
 static inline void scn_child(struct scenario *s, int ready)
 {
-	int vgem = dup(s->buf[SCN_VGEM].fd), frame = dup(s->buf[SCN_FRAME].fd);
+	int i, vgem = dup(s->buf[SCN_VGEM].fd), frame = dup(s->buf[SCN_FRAME].fd);
 	void *m = mmap(NULL, s->buf[SCN_VGEM].size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       s->buf[SCN_VGEM].fd, 0);
 	char ok = (vgem >= 0 && frame >= 0 && m != MAP_FAILED) ? 'R' : 'E';
+
+	for (i = 0; i < SCN__COUNT; i++)
+		if (s->buf[i].fd >= 0)
+			close(s->buf[i].fd);
+	close(s->lab);
 
 	if (write(ready, &ok, 1) != 1)
 		_exit(1);
