@@ -7,7 +7,7 @@ OUTPUT ?= build
 override OUTPUT := $(patsubst %/,%,$(OUTPUT))
 PREFIX ?= /usr/local
 DESTDIR ?=
-KERNELS ?= 6.1 7.3
+KERNELS ?= 6.1 7.3 6.1-debug
 KERNEL ?= 7.3
 export DMABUF_CACHE ?= $(CURDIR)/.cache
 
@@ -34,7 +34,7 @@ ifeq ($(STATIC),1)
 LDFLAGS += -static
 PC_STATIC := --static
 endif
-LIBBPF_LIBS = $(shell $(PKG_CONFIG) $(PC_STATIC) --libs libbpf)
+LIBBPF_LIBS = $(shell $(PKG_CONFIG) $(PC_STATIC) --libs libbpf zlib)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 ifeq ($(V),1)
@@ -63,6 +63,8 @@ BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c tests/vm/guest/*.bpf.c))
 
 DMABUF_SRCS := cli/main.c cli/commands.c cli/table.c
 TOOLS := $(OUTPUT)/dmabuf
+DMABUF_TRACE_SRCS := cli/trace.c
+TOOLS += $(OUTPUT)/dmabuf-trace
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -78,7 +80,7 @@ help:
 	@echo 'make check           install what is needed, run the unit tests, then the'
 	@echo '                     kernel tests on every kernel of KERNELS="$(KERNELS)"'
 	@echo 'make check-unit      unit tests only (ASan + UBSan)'
-	@echo 'make check-vm KERNEL=6.1|7.3   the kernel tests on one kernel'
+	@echo 'make check-vm KERNEL=6.1|7.3|6.1-debug   the kernel tests on one kernel'
 	@echo 'make demo            boot the 7.3 test kernel with a scenario of buffers and show it'
 	@echo 'V=1 shows full commands; DMABUF_CACHE=DIR keeps downloads (default .cache)'
 
@@ -100,6 +102,10 @@ $(OUTPUT)/dmabuf: $(DMABUF_SRCS:%.c=$(OUTPUT)/%.o) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
 
+$(OUTPUT)/dmabuf-trace: $(DMABUF_TRACE_SRCS:%.c=$(OUTPUT)/%.o) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
+
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h ------------------------------------
 
 $(OUTPUT)/vmlinux.h: $(VMLINUX_BTF)
@@ -116,13 +122,18 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# lib/ objects that include a skeleton need it generated first.
+$(OUTPUT)/lib/bpfsnap.o $(OUTPUT)/san/lib/bpfsnap.o: $(OUTPUT)/bpf/snapshot.skel.h
+$(OUTPUT)/lib/trace.o $(OUTPUT)/san/lib/trace.o: $(OUTPUT)/bpf/trace.skel.h
+$(OUTPUT)/bpf/trace.bpf.o: bpf/trace.bpf.h
+
 # --- guest test programs (static) ----------------------------------------
 
 $(OUTPUT)/t/%: tests/vm/guest/%.c $(LIB)
 	$(call msg,GUEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/vm/guest -I$(OUTPUT)/tests/vm/guest $(LDFLAGS) \
-		$< $(LIB) -o $@ $(if $(wildcard tests/vm/guest/$*.bpf.c),$(LIBBPF_LIBS)) -lpthread
+		$< $(LIB) -o $@ $(LIBBPF_LIBS) -lpthread
 
 $(OUTPUT)/t/%.sh: tests/vm/guest/%.sh
 	$(Q)mkdir -p $(@D)
@@ -149,7 +160,7 @@ $(OUTPUT)/san/%.o: %.c
 $(OUTPUT)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	$(call msg,UNIT,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_LIB_OBJS) -o $@ $(CMOCKA_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_LIB_OBJS) -o $@ $(CMOCKA_LIBS) $(LIBBPF_LIBS)
 
 unit: $(UNIT_BINS)
 

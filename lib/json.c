@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,9 +6,19 @@
 #include "json.h"
 
 #define JW_MAX_DEPTH 32
+#define JW_BUF 8192
 
+/*
+ * Output is gathered in buf and handed to the FILE in large pieces: at the
+ * end of every top-level value and whenever buf fills, so the FILE sees the
+ * same bytes in the same order as before, only in fewer calls (a snapshot of
+ * 10,000 buffers is 4 MiB of JSON; per-character stdio calls were most of
+ * its cost).
+ */
 struct json_writer {
 	FILE *f;
+	size_t len;
+	char buf[JW_BUF];
 	bool pretty;
 	bool after_name;
 	int depth;
@@ -30,12 +39,46 @@ struct json_writer *jw_new(FILE *f, bool pretty)
 	return jw;
 }
 
+static void jw_flush(struct json_writer *jw)
+{
+	/* a write error stays in the FILE: callers check ferror() */
+	if (jw->len)
+		fwrite(jw->buf, 1, jw->len, jw->f);
+	jw->len = 0;
+}
+
+static void jw_put(struct json_writer *jw, const char *s, size_t n)
+{
+	if (JW_BUF - jw->len < n) {
+		jw_flush(jw);
+		if (n > JW_BUF) {
+			fwrite(s, 1, n, jw->f);
+			return;
+		}
+	}
+	memcpy(jw->buf + jw->len, s, n);
+	jw->len += n;
+}
+
+static void jw_putc(struct json_writer *jw, char c)
+{
+	if (jw->len == JW_BUF)
+		jw_flush(jw);
+	jw->buf[jw->len++] = c;
+}
+
+static void jw_puts(struct json_writer *jw, const char *s)
+{
+	jw_put(jw, s, strlen(s));
+}
+
 void jw_destroy(struct json_writer *jw)
 {
 	if (!jw)
 		return;
 	if (jw->depth == 0 && jw->has_value[0])
-		fputc('\n', jw->f);
+		jw_putc(jw, '\n');
+	jw_flush(jw);
 	free(jw);
 }
 
@@ -48,9 +91,9 @@ static void jw_indent(struct json_writer *jw)
 {
 	int i;
 
-	fputc('\n', jw->f);
+	jw_putc(jw, '\n');
 	for (i = 0; i < jw->depth; i++)
-		fputs("  ", jw->f);
+		jw_put(jw, "  ", 2);
 }
 
 /* Writes what must come before a value: a comma, a newline, indentation. */
@@ -63,10 +106,10 @@ static void jw_begin_value(struct json_writer *jw)
 	if (jw->depth == 0) {
 		/* a stream of top-level values: one per line (JSON lines) */
 		if (jw->has_value[0])
-			fputc('\n', jw->f);
+			jw_putc(jw, '\n');
 	} else {
 		if (jw->has_value[jw->depth])
-			fputc(',', jw->f);
+			jw_putc(jw, ',');
 		if (jw->pretty)
 			jw_indent(jw);
 	}
@@ -80,7 +123,7 @@ static void jw_open(struct json_writer *jw, char open, char close)
 		jw->error = 1;
 		return;
 	}
-	fputc(open, jw->f);
+	jw_putc(jw, open);
 	jw->depth++;
 	jw->has_value[jw->depth] = false;
 	jw->closer[jw->depth] = close;
@@ -95,7 +138,9 @@ static void jw_close(struct json_writer *jw, char close)
 	jw->depth--;
 	if (jw->pretty && jw->has_value[jw->depth + 1])
 		jw_indent(jw);
-	fputc(close, jw->f);
+	jw_putc(jw, close);
+	if (jw->depth == 0)	/* a whole top-level value: the FILE gets it now */
+		jw_flush(jw);
 }
 
 void jw_start_object(struct json_writer *jw)
@@ -121,23 +166,46 @@ void jw_end_array(struct json_writer *jw)
 static void jw_quoted(struct json_writer *jw, const char *s, size_t len)
 {
 	char stackbuf[256];
-	size_t need = dmabuf_escape_max(len) + 1;
-	char *esc = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
+	size_t need, i;
+	char *esc, *out;
 	const char *p;
 
+	/*
+	 * The common case, bytes that dmabuf_escape() and JSON both leave as
+	 * they are: copied straight into the buffer, checked on the way.
+	 */
+	if (len + 2 <= JW_BUF) {
+		if (JW_BUF - jw->len < len + 2)
+			jw_flush(jw);
+		out = jw->buf + jw->len;
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)s[i];
+
+			if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+				break;
+			out[i + 1] = (char)c;
+		}
+		if (i == len) {
+			out[0] = out[len + 1] = '"';
+			jw->len += len + 2;
+			return;
+		}
+	}
+	need = dmabuf_escape_max(len) + 1;
+	esc = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
 	if (!esc) {
 		jw->error = 1;
-		fputs("null", jw->f);
+		jw_puts(jw, "null");
 		return;
 	}
 	dmabuf_escape(s, len, esc, need);
-	fputc('"', jw->f);
+	jw_putc(jw, '"');
 	for (p = esc; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			fputc('\\', jw->f);
-		fputc(*p, jw->f);
+			jw_putc(jw, '\\');
+		jw_putc(jw, *p);
 	}
-	fputc('"', jw->f);
+	jw_putc(jw, '"');
 	if (esc != stackbuf)
 		free(esc);
 }
@@ -150,14 +218,24 @@ void jw_name(struct json_writer *jw, const char *name)
 	}
 	jw_begin_value(jw);
 	jw_quoted(jw, name, strlen(name));
-	fputs(jw->pretty ? ": " : ":", jw->f);
+	jw_putc(jw, ':');
+	if (jw->pretty)
+		jw_putc(jw, ' ');
 	jw->after_name = true;
+}
+
+/* A scalar written at the top level goes to the FILE at once. */
+static void jw_end_scalar(struct json_writer *jw)
+{
+	if (jw->depth == 0)
+		jw_flush(jw);
 }
 
 void jw_string_len(struct json_writer *jw, const char *s, size_t len)
 {
 	jw_begin_value(jw);
 	jw_quoted(jw, s, len);
+	jw_end_scalar(jw);
 }
 
 void jw_string(struct json_writer *jw, const char *s)
@@ -169,28 +247,46 @@ void jw_string(struct json_writer *jw, const char *s)
 	jw_string_len(jw, s, strlen(s));
 }
 
+/* Decimal digits of V, NEG with a minus sign. */
+static void jw_digits(struct json_writer *jw, uint64_t v, bool neg)
+{
+	char d[21], *p = d + sizeof(d);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		*--p = '-';
+	jw_put(jw, p, (size_t)(d + sizeof(d) - p));
+}
+
 void jw_uint(struct json_writer *jw, uint64_t v)
 {
 	jw_begin_value(jw);
-	fprintf(jw->f, "%" PRIu64, v);
+	jw_digits(jw, v, false);
+	jw_end_scalar(jw);
 }
 
 void jw_int(struct json_writer *jw, int64_t v)
 {
 	jw_begin_value(jw);
-	fprintf(jw->f, "%" PRId64, v);
+	jw_digits(jw, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0);
+	jw_end_scalar(jw);
 }
 
 void jw_bool(struct json_writer *jw, bool v)
 {
 	jw_begin_value(jw);
-	fputs(v ? "true" : "false", jw->f);
+	jw_put(jw, v ? "true" : "false", v ? 4 : 5);
+	jw_end_scalar(jw);
 }
 
 void jw_null(struct json_writer *jw)
 {
 	jw_begin_value(jw);
-	fputs("null", jw->f);
+	jw_put(jw, "null", 4);
+	jw_end_scalar(jw);
 }
 
 void jw_string_field(struct json_writer *jw, const char *name, const char *s)

@@ -26,11 +26,19 @@ static void tri_field(struct json_writer *jw, const char *name, int v)
 		jw_bool_field(jw, name, v);
 }
 
+/* "debugfs+procfs" of MASK, made once per mask: a snapshot prints thousands. */
 static void sources_field(struct json_writer *jw, const char *name, unsigned int mask)
 {
+	static char text[1u << DMABUF_SRC_COUNT][96];
 	char buf[96];
 
-	jw_string_field(jw, name, dmabuf_sources_str(mask, buf, sizeof(buf)));
+	if (mask >= (1u << DMABUF_SRC_COUNT)) {
+		jw_string_field(jw, name, dmabuf_sources_str(mask, buf, sizeof(buf)));
+		return;
+	}
+	if (!text[mask][0])
+		dmabuf_sources_str(mask, text[mask], sizeof(text[mask]));
+	jw_string_field(jw, name, text[mask]);
 }
 
 static void json_attachment(struct json_writer *jw, const struct dmabuf_attachment *a)

@@ -6,7 +6,7 @@
 # exited non-zero without saying why, one that never ended, a guest that did
 # not finish, and every kernel splat in the guest's dmesg or console.
 function splat(line) {
-	return line ~ /WARNING:|BUG:|Oops|Kernel panic|general protection fault|KASAN:|possible circular locking|possible recursive locking|suspicious RCU usage|sleeping function called from invalid context|Call Trace:/
+	return line ~ /WARNING:|BUG:|Oops|Kernel panic|general protection fault|KASAN:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|Call Trace:/
 }
 function emit(status, text) { printf "%s - %s %s\n", status, kernel, text }
 { sub(/\r$/, "") }
@@ -22,9 +22,18 @@ file == 1 && /^@@ END / {
 file == 1 && /^@@ DMESG BEGIN/ { in_dmesg = 1; next }
 file == 1 && /^@@ DMESG END/ { in_dmesg = 0; dmesg_seen = 1; next }
 file == 1 && /^@@ DONE/ { done = 1; next }
+# A negative test brackets the operation that must splat with kernel log
+# markers; splats inside are expected (and required), outside they fail.
+file == 1 && in_dmesg && /dmabuf-tests: expect-splat begin / {
+	expecting = $NF; expected[expecting] = 0; next
+}
+file == 1 && in_dmesg && /dmabuf-tests: expect-splat end / { expecting = ""; next }
 file == 1 && in_dmesg {
 	dmesg_lines++
-	if (splat($0)) { splats++; emit("not ok", "dmesg: " $0) }
+	if (splat($0)) {
+		if (expecting != "") expected[expecting]++
+		else { splats++; emit("not ok", "dmesg: " $0) }
+	}
 	next
 }
 file == 1 && test != "" && /^(not )?ok/ {
@@ -42,4 +51,10 @@ END {
 	if (done && !dmesg_seen) emit("not ok", "guest dmesg missing")
 	if (done && dmesg_seen && dmesg_lines == 0) emit("not ok", "guest dmesg empty")
 	if (done && dmesg_lines > 0 && splats == 0) emit("ok", "dmesg: no WARNING/BUG/Oops")
+	for (name in expected) {
+		if (expected[name] > 0)
+			emit("ok", "dmesg: " name ": the expected splat appeared (" expected[name] " lines)")
+		else
+			emit("not ok", "dmesg: " name ": the expected splat did not appear")
+	}
 }

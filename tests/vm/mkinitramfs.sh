@@ -57,6 +57,18 @@ done | awk '!seen[$0]++' | while read -r path; do
 	echo "$name" >> "$root/modules.list"
 done
 cp "$ko" "$root/lib/modules/dmabuf_lab.ko"
+# The kernel's own dma-buf selftests, where it was built with them (the debug
+# kernel): loaded by a guest test, not at boot.
+selftests=$(modprobe -d "$modroot" -S "$kver" --show-depends dmabuf_selftests 2>/dev/null |
+	awk '$1 == "insmod" {print $2}' | tail -n1 || true)
+if [ -n "$selftests" ]; then
+	mkdir -p "$root/lib/modules/extra"
+	case $selftests in
+	*.xz) xz -dc "$selftests" > "$root/lib/modules/extra/dmabuf_selftests.ko" ;;
+	*.zst) zstd -qdc "$selftests" > "$root/lib/modules/extra/dmabuf_selftests.ko" ;;
+	*) cp "$selftests" "$root/lib/modules/extra/dmabuf_selftests.ko" ;;
+	esac
+fi
 
 find "$testdir" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/t/" \;
 if [ -n "$bindir" ]; then

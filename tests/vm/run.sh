@@ -14,7 +14,9 @@
 #   run    runs the guest program /t/PROGRAM (tests/vm/guest/run_*: the demo,
 #          fixture capture) instead of the tests and prints its output.
 # Environment: DMABUF_CACHE (downloads, chroot; default .cache), OUTPUT
-# (default build), VM_TIMEOUT seconds (default 900), MAKE.
+# (default build), VM_TIMEOUT seconds (default 900), VM_SMP vCPUs (default 2),
+# QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
+# "-icount shift=0"; -icount implies TCG), MAKE.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -62,10 +64,13 @@ console=$vmdir/console.log
 results=$vmdir/results.log
 rm -f "$console" "$results"
 read -r -a accel <<< "$(qemu_accel)"
-step "boot $KVER (${accel[1]}, timeout ${VM_TIMEOUT:-900}s)"
+read -r -a extra <<< "${QEMU_EXTRA:-}"
+case " ${QEMU_EXTRA:-} " in *" -icount "*) accel=(-accel tcg -cpu max) ;; esac
+step "boot $KVER (${accel[1]}, ${VM_SMP:-2} cpus${QEMU_EXTRA:+, $QEMU_EXTRA}, timeout ${VM_TIMEOUT:-900}s)"
 start=$(date +%s)
 rc=0
-timeout -k 10 "${VM_TIMEOUT:-900}" qemu-system-x86_64 "${accel[@]}" -m 2G -smp 2 \
+timeout -k 10 "${VM_TIMEOUT:-900}" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "${VM_SMP:-2}" \
+	"${extra[@]}" \
 	-kernel "$VMLINUZ" -initrd "$vmdir/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode${run_args:+ dmabuf.run=$run_args}" \
 	-display none -vga none -monitor none -no-reboot \

@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * snapshot.bpf.c - the BPF snapshot of every dma-buf, written as fixed-size
+ * records (include/snapshot.h) into the iterators' seq_file; lib/bpfsnap.c
+ * owns the skeleton and reads the records back.
+ *
+ * Three programs; user space loads the ones the running kernel can take:
+ *   snap_dmabuf     iter/dmabuf (6.16+): every buffer of the global list; the
+ *                   iterator holds the list mutex while it steps and a file
+ *                   reference on the buffer it shows.
+ *   snap_task_file  iter/task_file (older kernels): every open dma-buf fd
+ *                   (owner record), and each buffer once (deduplicated in
+ *                   the "seen" map); the iterator holds the file reference.
+ *                   With owners_only (kernels with iter/dmabuf, when procfs
+ *                   does not provide the owners) it writes owner records
+ *                   only: snap_dmabuf already showed every buffer.
+ *   snap_list       iter/bpf_map_elem over walk_chunks: walks the global
+ *                   dma-buf list from its kallsyms address (list_head_addr)
+ *                   to reach the buffers no fd holds. Nothing holds a
+ *                   reference or the list lock here: every read is a
+ *                   bpf_probe_read_kernel that tolerates a fault, every node
+ *                   is validated (its file must point back at it) and every
+ *                   loop is bounded; a failed validation ends the walk and is
+ *                   reported (SNAP_WALK_BROKEN), never followed further.
+ *
+ * Locks this code does not take, by design (a snapshot must not block the
+ * kernel): the attachment list is protected by the buffer's resv, the name by
+ * name_lock (older kernels: the resv). A list changing under the walk is
+ * detected (attach->dmabuf must point back) and flagged; a name renamed under
+ * the read may come out mixed - racy, and accepted for a snapshot.
+ *
+ * Every kernel difference is a CO-RE existence check, never a version.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+#include "snapshot.h"
+
+#define DMA_BUF_MAGIC		0x444d4142	/* include/uapi/linux/magic.h */
+/* include/linux/file_ref.h: counts at or above this are dead files */
+#define FILE_REF_RELEASED	0xc000000000000000ULL
+
+/* Bytes a chunk of the list walk writes before it leaves the rest of the
+ * seq_file buffer (32 KiB; one buffer's records take at most 9 KiB). */
+#define WALK_BUDGET		(16 * 1024)
+#define WALK_STEPS		4096	/* list nodes one chunk visits at most */
+
+/*
+ * The kernel structs with fields some kernels lack, each read through ONE
+ * local flavour that has every field used (the vmlinux.h we build against
+ * is the newest test kernel's, so the older fields are declared here): at
+ * load, libbpf searches the whole vmlinux BTF once per local type it
+ * relocates - some 10 million instructions each on a 7.3 kernel, more than
+ * reading 3000 buffers - so no struct is reached through two types.
+ *  - "fs: port files to file_ref" (6.13) replaced f_count by f_ref;
+ *  - the attach-time mapping cache (5.5 .. 6.15): attach->sgt and
+ *    attach->dir, ops->cache_sgt_mapping; removed in 6.16 by "dma-buf: drop
+ *    caching of sg_tables" with the attach-time mapping of mismatched pairs.
+ */
+struct file___snap {
+	struct inode *f_inode;
+	unsigned int f_flags;
+	fmode_t f_mode;
+	void *private_data;
+	file_ref_t f_ref;
+	atomic_long_t f_count;
+} __attribute__((preserve_access_index));
+
+struct dma_buf_attachment___snap {
+	struct dma_buf *dmabuf;
+	struct device *dev;
+	struct list_head node;
+	struct sg_table *sgt;
+	enum dma_data_direction dir;
+	bool peer2peer;
+	const void *importer_ops;
+} __attribute__((preserve_access_index));
+
+struct dma_buf_ops___snap {
+	void *pin;
+	bool cache_sgt_mapping;
+} __attribute__((preserve_access_index));
+
+/*
+ * The iterators' contexts at their fixed offsets, without CO-RE (they are
+ * the attach targets' ABI; see above for what a relocated type costs).
+ * iter/dmabuf's is declared here in any case, so that the object also
+ * builds against the BTF of kernels that lack it. A list_head's next is
+ * its first word, read the same way.
+ */
+struct snap_iter_meta {
+	struct seq_file *seq;
+};
+
+struct snap_ctx_dmabuf {
+	struct snap_iter_meta *meta;
+	struct dma_buf *dmabuf;
+};
+
+struct snap_ctx_task_file {
+	struct snap_iter_meta *meta;
+	struct task_struct *task;
+	__u32 fd;
+	struct file___snap *file;
+};
+
+struct snap_ctx_map_elem {
+	struct snap_iter_meta *meta;
+	void *map;
+	void *key;
+	void *value;
+};
+
+/* The global list's address from /proc/kallsyms (db_list, debugfs_list or
+ * dmabuf_list: its list_head comes first in each), 0 = no list walk. */
+const volatile __u64 list_head_addr = 0;
+/* snap_task_file writes owner records only (set with snap_dmabuf). */
+const volatile bool owners_only = false;
+
+__u32 features;		/* SNAP_FEAT_* */
+__u32 walk_state;	/* enum snap_walk_state */
+
+struct scratch {
+	struct snap_buf b;
+	struct snap_att a;
+	struct snap_owner o;
+	struct snap_ops ops;
+};
+
+/* Records are built here: they are too large for the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* ino -> (tgid << 32 | fd) of the file record that emitted the buffer */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u64);
+} seen SEC(".maps");
+
+/* exporter ops address -> inode of the buffer whose records named it */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, __u64);
+} ops_named SEC(".maps");
+
+/* walk chunk i -> the list node it starts at (0: the walk ended before) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SNAP_WALK_CHUNKS);
+	__type(key, __u32);
+	__type(value, __u64);
+} walk_chunks SEC(".maps");
+
+static __always_inline void note_features(void)
+{
+	__u32 f = SNAP_FEAT_VALID;
+
+	if (bpf_core_field_exists(struct dma_buf_attachment___snap, sgt))
+		f |= SNAP_FEAT_ATTACH_SGT;
+	if (bpf_core_field_exists(struct dma_buf_attachment___snap, importer_ops))
+		f |= SNAP_FEAT_IMPORTER_OPS;
+	if (bpf_core_field_exists(struct dma_buf_attachment___snap, peer2peer))
+		f |= SNAP_FEAT_PEER2PEER;
+	if (bpf_core_field_exists(struct dma_buf_ops___snap, pin))
+		f |= SNAP_FEAT_OPS_PIN;
+	if (bpf_core_field_exists(struct file___snap, f_ref))
+		f |= SNAP_FEAT_FILE_REF;
+	features = f;
+}
+
+/* Copies a kernel string; returns 1 if it did not fit (cut), else 0. */
+static __always_inline __u32 read_str(char *dst, __u32 size, const char *src)
+{
+	char last = 0;
+	long n;
+
+	dst[0] = '\0';
+	if (!src)
+		return 0;
+	n = bpf_probe_read_kernel_str(dst, size, src);
+	if (n < 0) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (n == size && !bpf_probe_read_kernel(&last, 1, src + size - 1) && last)
+		return 1;
+	return 0;
+}
+
+static __always_inline __u64 read_file_count(struct file___snap *f)
+{
+	__u64 c;
+
+	if (bpf_core_field_exists(f->f_ref)) {
+		c = (__u64)BPF_CORE_READ(f, f_ref.refcnt.counter);
+		return c >= FILE_REF_RELEASED ? 0 : c + 1;
+	}
+	return (__u64)BPF_CORE_READ(f, f_count.counter);
+}
+
+/*
+ * The records are filled by global functions: the verifier checks each of
+ * them once, on its own (scalar arguments, the record in the scratch map,
+ * a scalar result), not again at every call site and loop step - the
+ * attachment loop and the list walk's callback stay cheap to verify.
+ */
+
+/* SNAP_REC_BUF of the dma_buf at DP into scratch; REFS: file references
+ * the caller holds itself (the iterators hold one), not counted. 0 or -1. */
+__noinline int fill_buf(__u64 dp, __u32 via, __u64 refs)
+{
+	struct dma_buf *d = (void *)dp;
+	const struct dma_buf_ops___snap *ops;
+	struct file___snap *f;
+	struct snap_buf *b;
+	struct scratch *sc;
+	__u32 zero = 0;
+	__u64 count;
+
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return -1;
+	b = &sc->b;
+	b->hdr.kind = SNAP_REC_BUF;
+	b->hdr.size = sizeof(*b);
+	b->hdr.via = via;
+	b->flags = 0;
+	b->pad = 0;
+	f = (void *)BPF_CORE_READ(d, file);
+	b->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	b->size = BPF_CORE_READ(d, size);
+	b->f_flags = BPF_CORE_READ(f, f_flags);
+	b->f_mode = BPF_CORE_READ(f, f_mode);
+	count = read_file_count(f);
+	b->file_count = count >= refs ? count - refs : 0;
+	if (count)
+		b->flags |= SNAP_BUF_COUNT_VALID;
+
+	ops = (const void *)BPF_CORE_READ(d, ops);
+	b->ops = (__u64)ops;
+	if (bpf_core_field_exists(ops->pin)) {
+		b->flags |= SNAP_BUF_HAS_PIN;
+		if (BPF_CORE_READ(ops, pin))
+			b->flags |= SNAP_BUF_EXP_DYNAMIC;
+	}
+	if (bpf_core_field_exists(ops->cache_sgt_mapping)) {
+		b->flags |= SNAP_BUF_HAS_CACHE_SGT;
+		if (BPF_CORE_READ(ops, cache_sgt_mapping))
+			b->flags |= SNAP_BUF_CACHE_SGT;
+	}
+
+	if (read_str(b->exp_name, sizeof(b->exp_name), BPF_CORE_READ(d, exp_name)))
+		b->flags |= SNAP_BUF_EXP_NAME_CUT;
+	/*
+	 * dma_buf->name belongs to name_lock (older kernels: the resv): read
+	 * without it, a concurrent DMA_BUF_SET_NAME can free the old string
+	 * under us. The copy faults safely or comes out mixed; accepted.
+	 */
+	b->name[0] = '\0';
+	if (BPF_CORE_READ(d, name)) {
+		b->flags |= SNAP_BUF_HAS_NAME;
+		if (read_str(b->name, sizeof(b->name), BPF_CORE_READ(d, name)))
+			b->flags |= SNAP_BUF_NAME_CUT;
+	}
+	return 0;
+}
+
+/*
+ * SNAP_REC_ATT of the attachment whose list node is at POS, on the buffer
+ * DP (inode INO), into scratch. Returns the next node, 0 to stop: the
+ * attachment does not point back at the buffer (detached and freed under
+ * the walk), which the record says.
+ */
+__noinline long fill_att(__u64 pos, __u64 dp, __u64 ino, __u32 via)
+{
+	struct dma_buf_attachment___snap *at;
+	struct device *dev;
+	struct snap_att *a;
+	struct scratch *sc;
+	const char *dname;
+	__u32 zero = 0;
+
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	a = &sc->a;
+	at = (void *)(pos - bpf_core_field_offset(struct dma_buf_attachment___snap, node));
+	a->hdr.kind = SNAP_REC_ATT;
+	a->hdr.size = sizeof(*a);
+	a->hdr.via = via;
+	a->ino = ino;
+	a->flags = 0;
+	a->dir = 0;
+	a->dev_name[0] = a->driver[0] = a->bus[0] = '\0';
+	if ((__u64)BPF_CORE_READ(at, dmabuf) != dp) {
+		a->flags |= SNAP_ATT_LIST_BROKEN;
+		return 0;
+	}
+	if (bpf_core_field_exists(at->importer_ops)) {
+		a->flags |= SNAP_ATT_HAS_IMPORTER_OPS;
+		if (BPF_CORE_READ(at, importer_ops))
+			a->flags |= SNAP_ATT_IMP_DYNAMIC;
+	}
+	if (bpf_core_field_exists(at->peer2peer)) {
+		a->flags |= SNAP_ATT_HAS_P2P;
+		if (BPF_CORE_READ(at, peer2peer))
+			a->flags |= SNAP_ATT_P2P;
+	}
+	if (bpf_core_field_exists(at->sgt)) {
+		a->flags |= SNAP_ATT_HAS_SGT;
+		if (BPF_CORE_READ(at, sgt)) {
+			a->flags |= SNAP_ATT_CACHED;
+			a->dir = BPF_CORE_READ(at, dir);
+		}
+	}
+	/* dev_name(): init_name until device_add(), then kobj.name */
+	dev = BPF_CORE_READ(at, dev);
+	dname = BPF_CORE_READ(dev, init_name);
+	if (!dname)
+		dname = BPF_CORE_READ(dev, kobj.name);
+	if (read_str(a->dev_name, sizeof(a->dev_name), dname))
+		a->flags |= SNAP_ATT_DEV_CUT;
+	read_str(a->driver, sizeof(a->driver), BPF_CORE_READ(dev, driver, name));
+	read_str(a->bus, sizeof(a->bus), BPF_CORE_READ(dev, bus, name));
+	if (bpf_probe_read_kernel(&pos, sizeof(pos), (void *)pos))	/* list_head.next */
+		return 0;
+	return (long)pos;
+}
+
+/*
+ * The name of exporter ops OPS, the first time a buffer (inode INO) shows
+ * them: the kernel's own symbol lookup (%ps), so user space needs no pass
+ * over /proc/kallsyms. The same buffer shown again (the seq_file rolled it
+ * back) names them again. The bytes written.
+ */
+static __always_inline int emit_ops(struct seq_file *seq, __u64 ops, __u64 ino)
+{
+	struct scratch *sc;
+	__u64 *by;
+	__u32 zero = 0;
+
+	if (!ops)
+		return 0;
+	by = bpf_map_lookup_elem(&ops_named, &ops);
+	if (by && *by != ino)
+		return 0;
+	if (!by)
+		bpf_map_update_elem(&ops_named, &ops, &ino, BPF_NOEXIST);
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	sc->ops.hdr.kind = SNAP_REC_OPS;
+	sc->ops.hdr.size = sizeof(sc->ops);
+	sc->ops.hdr.via = 0;
+	sc->ops.addr = ops;
+	BPF_SNPRINTF(sc->ops.name, sizeof(sc->ops.name), "%ps", ops);
+	if (bpf_seq_write(seq, &sc->ops, sizeof(sc->ops)))
+		return 0;
+	return sizeof(sc->ops);
+}
+
+/* The buffer's record (and its ops' name); the bytes written, 0 if the
+ * seq_file is full. */
+static __always_inline int emit_buf(struct seq_file *seq, __u64 dp, __u32 via, __u64 refs)
+{
+	struct scratch *sc;
+	__u32 zero = 0;
+
+	if (fill_buf(dp, via, refs))
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc || bpf_seq_write(seq, &sc->b, sizeof(sc->b)))
+		return 0;
+	return sizeof(sc->b) + emit_ops(seq, sc->b.ops, sc->b.ino);
+}
+
+/* Its attachments' records (at most SNAP_MAX_ATT); the bytes written. */
+static __always_inline int emit_atts(struct seq_file *seq, __u64 dp, __u32 via, __u64 ino)
+{
+	__u64 head = dp + bpf_core_field_offset(struct dma_buf, attachments), pos, next;
+	struct scratch *sc;
+	__u32 zero = 0;
+	int i, bytes = 0;
+
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	pos = (__u64)BPF_CORE_READ((struct dma_buf *)dp, attachments.next);
+	for (i = 0; i < SNAP_MAX_ATT; i++) {
+		if (!pos || pos == head)
+			break;
+		next = fill_att(pos, dp, ino, via);
+		if (i == SNAP_MAX_ATT - 1 && next && next != head)
+			sc->a.flags |= SNAP_ATT_LIST_TRUNCATED;
+		if (bpf_seq_write(seq, &sc->a, sizeof(sc->a)))
+			break;
+		bytes += sizeof(sc->a);
+		pos = next;
+	}
+	return bytes;
+}
+
+SEC("iter/dmabuf")
+int snap_dmabuf(struct snap_ctx_dmabuf *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct dma_buf *d = ctx->dmabuf;
+	struct file___snap *f;
+	__u64 dp, ino;
+
+	note_features();
+	if (!d)
+		return 0;
+	/* the same dma_buf as a plain value, for the global functions */
+	f = (void *)BPF_CORE_READ(d, file);
+	dp = (__u64)BPF_CORE_READ(f, private_data);
+	ino = BPF_CORE_READ(f, f_inode, i_ino);
+	if (dp && emit_buf(seq, dp, SNAP_VIA_DMABUF, 1))
+		emit_atts(seq, dp, SNAP_VIA_DMABUF, ino);
+	return 0;
+}
+
+SEC("iter/task_file")
+int snap_task_file(struct snap_ctx_task_file *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct file___snap *file = ctx->file;
+	struct snap_owner *o;
+	struct scratch *sc;
+	__u64 dp, ino, id, *prev;
+	__u32 zero = 0;
+
+	note_features();
+	if (!task || !file)
+		return 0;
+	/* a file of the dma-buf pseudo filesystem: needs no dma_buf_fops symbol */
+	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != DMA_BUF_MAGIC)
+		return 0;
+	dp = (__u64)BPF_CORE_READ(file, private_data);
+	if (!dp)
+		return 0;
+	ino = BPF_CORE_READ(file, f_inode, i_ino);
+	id = (__u64)BPF_CORE_READ(task, tgid) << 32 | ctx->fd;
+	if (owners_only)
+		goto owner;
+
+	/*
+	 * Each buffer once: the first file record claims it. The same record
+	 * shown again (the seq_file rolled back an overflowing object) emits
+	 * it again; any other fd of the buffer emits only its owner record.
+	 */
+	prev = bpf_map_lookup_elem(&seen, &ino);
+	if (!prev) {
+		bpf_map_update_elem(&seen, &ino, &id, BPF_NOEXIST);
+		prev = bpf_map_lookup_elem(&seen, &ino);
+	}
+	if (!prev || *prev == id) {
+		if (emit_buf(seq, dp, SNAP_VIA_TASK_FILE, 1))
+			emit_atts(seq, dp, SNAP_VIA_TASK_FILE, ino);
+	}
+
+owner:
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	o = &sc->o;
+	o->hdr.kind = SNAP_REC_OWNER;
+	o->hdr.size = sizeof(*o);
+	o->hdr.via = SNAP_VIA_TASK_FILE;
+	o->ino = ino;
+	o->pid = id >> 32;
+	o->fd = ctx->fd;
+	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
+	bpf_seq_write(seq, o, sizeof(*o));
+	return 0;
+}
+
+struct walk_ctx {
+	struct seq_file *seq;
+	__u64 node;	/* next list node to look at */
+	__u64 node_off;	/* offsetof(struct dma_buf, list_node) */
+	__u32 state;	/* enum snap_walk_state once the walk ended */
+	__u32 full;	/* the seq_file is full: the chunk is shown again */
+};
+
+/*
+ * Bytes the current chunk wrote. A global, not a walk_ctx field: the
+ * verifier then sees an unknown value at each step instead of tracking
+ * every possible sum, and verifies the callback once, not once per sum.
+ */
+__u32 walk_bytes;
+
+/*
+ * bpf_loop callback, one list node per call: emits the buffers no fd
+ * showed until the chunk's budget is spent. Verified once, whatever the
+ * number of nodes.
+ */
+static long walk_step(__u32 i, struct walk_ctx *c)
+{
+	struct dma_buf *d;
+	struct file___snap *f = NULL;
+	void *priv = NULL;
+	__u64 node = c->node, next = 0, ino;
+	int n;
+
+	if (node == list_head_addr) {
+		c->state = SNAP_WALK_DONE;
+		return 1;
+	}
+	d = (void *)(node - c->node_off);
+	/* a dma_buf's file points back at it: anything else is not a node */
+	if (!node || bpf_probe_read_kernel(&f, sizeof(f), &d->file) || !f ||
+	    bpf_probe_read_kernel(&priv, sizeof(priv), &f->private_data) ||
+	    priv != d || bpf_probe_read_kernel(&next, sizeof(next), (void *)node) || !next) {
+		c->state = SNAP_WALK_BROKEN;
+		return 1;
+	}
+	c->node = next;
+	ino = BPF_CORE_READ(f, f_inode, i_ino);
+	if (bpf_map_lookup_elem(&seen, &ino))
+		return 0;
+	n = emit_buf(c->seq, (__u64)d, SNAP_VIA_LIST, 0);
+	if (!n) {
+		c->full = 1;
+		return 1;
+	}
+	walk_bytes += n + emit_atts(c->seq, (__u64)d, SNAP_VIA_LIST, ino);
+	return walk_bytes > WALK_BUDGET;
+}
+
+SEC("iter/bpf_map_elem")
+int snap_list(struct snap_ctx_map_elem *ctx)
+{
+	struct walk_ctx c = { .seq = ctx->meta->seq };
+	__u32 *key = ctx->key, next_key;
+	__u64 *start = ctx->value, *next_start, first = 0;
+
+	note_features();
+	if (!key || !start || !list_head_addr)
+		return 0;
+	/* struct dma_buf.list_node only exists with the global list */
+	if (!bpf_core_field_exists(struct dma_buf, list_node))
+		return 0;
+	c.node_off = bpf_core_field_offset(struct dma_buf, list_node);
+	if (*key == 0) {
+		walk_state = SNAP_WALK_NONE;
+		if (bpf_probe_read_kernel(&first, sizeof(first), (void *)list_head_addr) || !first) {
+			walk_state = SNAP_WALK_BROKEN;
+			return 0;
+		}
+		*start = first;
+	}
+	if (!*start)
+		return 0;
+	c.node = *start;
+	walk_bytes = 0;
+	bpf_loop(WALK_STEPS, walk_step, &c, 0);
+	if (c.full)
+		return 0;
+	if (c.state) {
+		walk_state = c.state;
+		return 0;
+	}
+	next_key = *key + 1;
+	next_start = bpf_map_lookup_elem(&walk_chunks, &next_key);
+	if (!next_start) {
+		walk_state = SNAP_WALK_TOO_LONG;
+		return 0;
+	}
+	*next_start = c.node;
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * bpfsnap.c - the BPF snapshot collector: owns the snapshot skeleton
+ * (bpf/snapshot.bpf.c), runs its iterators and merges their records
+ * (include/snapshot.h; bpfsnap_parse.c) into the model with DMABUF_SRC_BPF.
+ *
+ * Which programs run is decided by probing the running kernel:
+ * - its BTF has the iter/dmabuf target (bpf_iter_dmabuf, 6.16+): that one
+ *   iterator sees every buffer, fd or not; when procfs is not providing the
+ *   owners in this snapshot (its status is unused, unavailable or failed:
+ *   dmabuf_collect() runs procfs first), iter/task_file follows in owner-only
+ *   mode for the fd owners (pid, comm, fds), else it is not run at all;
+ * - otherwise iter/task_file finds every buffer some process has an fd of
+ *   (and its owners), and the list walk (iter/bpf_map_elem) reaches the
+ *   buffers only drivers hold, from the global list's address in
+ *   /proc/kallsyms (db_list, debugfs_list or dmabuf_list: whichever this
+ *   kernel has). Without that address, or when the walk is refused or breaks,
+ *   the snapshot says which buffers it could not reach (those debugfs listed
+ *   and BPF did not, when debugfs was collected first; dmabuf_collect() does).
+ * A program that does not load is dropped for the next best (autoload off).
+ * Per-field differences (the mapping cache, importer_ops, peer2peer, pin,
+ * f_count/f_ref) are CO-RE existence checks in the programs.
+ *
+ * Owners from BPF carry fds only: mappings (/proc/PID/maps) are not seen by
+ * task_file; procfs adds them.
+ *
+ * Cost: the load (libbpf parses the vmlinux BTF once; the iter/dmabuf probe
+ * only searches its strings), one read() loop per iterator (32 KiB per
+ * read), no syscall per buffer. Exporter ops are named by the kernel (%ps in
+ * the program, once per ops): /proc/kallsyms, whose read costs more than all
+ * the rest, is read only for the global list's address on kernels without
+ * iter/dmabuf.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "collect.h"
+#include "collect_priv.h"
+#include "snapshot.h"
+#include "bpf/snapshot.skel.h"	/* generated into the output dir */
+
+#define SRC_BPF_I SRC_INDEX(DMABUF_SRC_BPF)
+#define READ_CHUNK (128 * 1024)
+
+/* The running kernel's config: /boot/config-RELEASE, else /proc/config.gz. */
+static void read_move_notify(struct dmabuf_snapshot *s)
+{
+	char path[sizeof(s->kernel.release) + 16];
+	size_t cap = 1 << 20, len = 0;
+	char *text = malloc(cap);
+	gzFile gz;
+	int n;
+
+	if (!text)
+		return;
+	snprintf(path, sizeof(path), "/boot/config-%s", s->kernel.release);
+	gz = s->kernel.release[0] ? gzopen(path, "rb") : NULL;	/* reads plain files too */
+	if (!gz)
+		gz = gzopen("/proc/config.gz", "rb");
+	if (gz) {
+		while ((n = gzread(gz, text + len, (unsigned int)(cap - len))) > 0) {
+			len += (size_t)n;
+			if (len == cap) {
+				char *nt = realloc(text, cap * 2);
+
+				if (!nt)
+					break;
+				text = nt;
+				cap *= 2;
+			}
+		}
+		gzclose(gz);
+		if (len)
+			s->kernel.move_notify = bpfsnap_config_move_notify(text, len);
+	}
+	free(text);
+}
+
+/* --- the skeleton -------------------------------------------------------- */
+
+static char libbpf_first_warning[160];
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && !libbpf_first_warning[0]) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		vsnprintf(libbpf_first_warning, sizeof(libbpf_first_warning), fmt, copy);
+		va_end(copy);
+		libbpf_first_warning[strcspn(libbpf_first_warning, "\n")] = '\0';
+	}
+	if (getenv("DMABUF_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+/* Runs one iterator link to its end, merging what it writes. */
+static int run_iter(struct dmabuf_snapshot *s, struct bpf_link *link, struct bpfsnap_stats *st)
+{
+	char *buf = malloc(READ_CHUNK);
+	size_t have = 0;
+	int fd, ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf + have, READ_CHUNK - have);
+		int used;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		if (!n)
+			break;
+		have += (size_t)n;
+		used = bpfsnap_parse(s, buf, have, st);
+		if (used < 0) {
+			ret = used;
+			break;
+		}
+		memmove(buf, buf + used, have - (size_t)used);
+		have -= (size_t)used;
+	}
+	if (!ret && have)
+		ret = -EBADMSG;
+	close(fd);
+	free(buf);
+	return ret;
+}
+
+static int attach_and_run(struct dmabuf_snapshot *s, struct bpf_program *prog, int map_fd,
+			  struct bpfsnap_stats *st)
+{
+	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	union bpf_iter_link_info info;
+	struct bpf_link *link;
+	int err;
+
+	if (map_fd >= 0) {
+		memset(&info, 0, sizeof(info));
+		info.map.map_fd = (__u32)map_fd;
+		opts.link_info = &info;
+		opts.link_info_len = sizeof(info);
+	}
+	link = bpf_program__attach_iter(prog, map_fd >= 0 ? &opts : NULL);
+	if (!link)
+		return -errno;
+	err = run_iter(s, link, st);
+	bpf_link__destroy(link);
+	return err;
+}
+
+enum mode { MODE_DMABUF, MODE_TASK_FILE };
+
+struct run {
+	enum mode mode;
+	bool owner_walk;	/* MODE_DMABUF: iter/task_file for the owners too */
+	bool use_list;
+	uint64_t list_addr;
+	char list_name[32];
+	char why_no_list[96];
+	char dropped[200];	/* programs that did not load, and why */
+	char owner_fail[160];	/* the first warning while the owner walk was on */
+	__u32 features, walk_state;
+	struct bpfsnap_stats st;
+};
+
+/* btf member NAME of struct STRUCT: 1, 0, or -1 when the struct is missing */
+static int btf_has_member(const struct btf *btf, const char *sname, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m;
+	int i;
+
+	if (!t)
+		return -1;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), name))
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether the kernel's BTF names the iter/dmabuf target (bpf_iter_dmabuf):
+ * a search of its string section only, as a parse of the whole BTF costs
+ * as much as a snapshot of thousands of buffers (libbpf parses it once more
+ * for the load anyway). A hint: the load decides, and falls back.
+ */
+static bool btf_names_iter_dmabuf(void)
+{
+	static const char want[] = "\0bpf_iter_dmabuf";	/* and its NUL */
+	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+	struct btf_header h;
+	size_t got = 0;
+	char *str = NULL;
+	bool yes = false;
+
+	if (fd >= 0 && pread(fd, &h, sizeof(h), 0) == sizeof(h) && h.magic == BTF_MAGIC &&
+	    h.str_len < (64u << 20) && (str = malloc(h.str_len))) {
+		ssize_t n = 1;
+
+		while (got < h.str_len && n > 0) {	/* sysfs gives a page per read */
+			n = pread(fd, str + got, h.str_len - got, h.hdr_len + h.str_off + got);
+			got += n > 0 ? (size_t)n : 0;
+		}
+		yes = got == h.str_len && memmem(str, got, want, sizeof(want));
+	}
+	free(str);
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+static void find_list(struct run *r)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f) {
+		snprintf(r->why_no_list, sizeof(r->why_no_list), "/proc/kallsyms: %s",
+			 strerror(errno));
+		return;
+	}
+	if (!bpfsnap_kallsyms(f, NULL, 0, &r->list_addr, r->list_name, sizeof(r->list_name)) &&
+	    r->list_addr)
+		r->use_list = true;
+	else
+		snprintf(r->why_no_list, sizeof(r->why_no_list),
+			 "no db_list/debugfs_list/dmabuf_list address in /proc/kallsyms");
+	fclose(f);
+}
+
+static void note_dropped(struct run *r, const char *what, int err)
+{
+	size_t len = strlen(r->dropped);
+
+	snprintf(r->dropped + len, sizeof(r->dropped) - len, "%s%s did not load (%s)",
+		 len ? "; " : "", what, libbpf_first_warning[0] ? libbpf_first_warning
+								: strerror(-err));
+}
+
+/* Loads what the kernel takes and runs it; 0, or the source state to report. */
+static int load_and_run(struct dmabuf_snapshot *s, struct run *r)
+{
+	struct snapshot_bpf *skel;
+	int err;
+
+	for (;;) {
+		skel = snapshot_bpf__open();
+		if (!skel) {
+			err = -errno;
+			dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_FAILED, -err,
+					  "opening the BPF object: %s", strerror(-err));
+			return err == -ENOMEM ? err : 0;
+		}
+		skel->rodata->list_head_addr = r->use_list ? r->list_addr : 0;
+		skel->rodata->owners_only = r->mode == MODE_DMABUF;
+		bpf_program__set_autoload(skel->progs.snap_dmabuf, r->mode == MODE_DMABUF);
+		bpf_program__set_autoload(skel->progs.snap_task_file,
+					  r->mode == MODE_TASK_FILE || r->owner_walk);
+		bpf_program__set_autoload(skel->progs.snap_list,
+					  r->mode == MODE_TASK_FILE && r->use_list);
+		if (getenv("DMABUF_DEBUG")) {	/* the verifier's statistics */
+			bpf_program__set_log_level(skel->progs.snap_dmabuf, 4);
+			bpf_program__set_log_level(skel->progs.snap_task_file, 4);
+			bpf_program__set_log_level(skel->progs.snap_list, 4);
+		}
+		libbpf_first_warning[0] = '\0';
+		err = snapshot_bpf__load(skel);
+		if (!err)
+			break;
+		snapshot_bpf__destroy(skel);
+		if (err == -EPERM) {
+			dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_UNAVAILABLE, EPERM,
+					  "needs CAP_BPF and CAP_PERFMON (run as root)");
+			return 0;
+		}
+		if (r->mode == MODE_DMABUF && r->owner_walk) {
+			/* which one failed: iter/dmabuf alone tells */
+			snprintf(r->owner_fail, sizeof(r->owner_fail), "%s",
+				 libbpf_first_warning[0] ? libbpf_first_warning : strerror(-err));
+			r->owner_walk = false;
+		} else if (r->mode == MODE_DMABUF) {
+			r->owner_fail[0] = '\0';	/* iter/dmabuf failed; task_file has owners */
+			note_dropped(r, "iter/dmabuf", err);
+			r->mode = MODE_TASK_FILE;
+			find_list(r);
+		} else if (r->use_list) {
+			note_dropped(r, "the global list walk", err);
+			r->use_list = false;
+			snprintf(r->why_no_list, sizeof(r->why_no_list), "its program did not load");
+		} else {
+			dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_FAILED, -err,
+					  "loading the BPF programs: %s",
+					  libbpf_first_warning[0] ? libbpf_first_warning
+								  : strerror(-err));
+			return 0;
+		}
+	}
+
+	if (r->owner_fail[0] && r->mode == MODE_DMABUF)
+		snprintf(r->dropped + strlen(r->dropped), sizeof(r->dropped) - strlen(r->dropped),
+			 "%sthe owner walk did not load (%s)", r->dropped[0] ? "; " : "",
+			 r->owner_fail);
+	if (r->mode == MODE_DMABUF) {
+		err = attach_and_run(s, skel->progs.snap_dmabuf, -1, &r->st);
+		r->st.owners_of_known = true;
+		if (!err && r->owner_walk)
+			err = attach_and_run(s, skel->progs.snap_task_file, -1, &r->st);
+	} else {
+		err = attach_and_run(s, skel->progs.snap_task_file, -1, &r->st);
+		if (!err && r->use_list)
+			err = attach_and_run(s, skel->progs.snap_list,
+					     bpf_map__fd(skel->maps.walk_chunks), &r->st);
+	}
+	r->features = skel->bss->features;
+	r->walk_state = skel->bss->walk_state;
+	snapshot_bpf__destroy(skel);
+	if (err == -ENOMEM)
+		return err;
+	if (err) {
+		dmabuf_source_set(s, SRC_BPF_I, err == -EPERM ? DMABUF_SOURCE_UNAVAILABLE
+							      : DMABUF_SOURCE_FAILED, -err,
+				  err == -EPERM ? "needs CAP_BPF and CAP_PERFMON (run as root)"
+						: "reading the BPF iterator: %s", strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+/* Names each buffer's exporter ops from the SNAP_REC_OPS records. */
+static int resolve_ops(struct dmabuf_snapshot *s, struct bpfsnap_stats *st)
+{
+	const struct bpfsnap_sym *hit = NULL;
+	size_t i, j;
+
+	for (i = 0; i < st->n_ops; i++) {
+		struct dmabuf_buffer *b;
+
+		if (!hit || hit->addr != st->ops[i].addr) {	/* a handful of exporters */
+			for (j = 0, hit = NULL; j < st->n_names && !hit; j++)
+				if (st->names[j].addr == st->ops[i].addr)
+					hit = &st->names[j];
+		}
+		b = hit ? dmabuf_buffer_get(s, st->ops[i].ino, false) : NULL;
+		if (!b)
+			continue;
+		if (dmabuf_set_str(&b->exp_ops, hit->name, strlen(hit->name)))
+			return -ENOMEM;
+		b->src[DMABUF_F_EXP_OPS] |= DMABUF_SRC_BPF;
+	}
+	return 0;
+}
+
+/* "ino 12 34 ..." of the buffers debugfs listed and BPF did not reach. */
+static size_t unreached(const struct dmabuf_snapshot *s, char *out, size_t len)
+{
+	size_t i, count = 0, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < s->n_buf; i++) {
+		const struct dmabuf_buffer *b = &s->buf[i];
+
+		if (!(b->seen & DMABUF_SRC_DEBUGFS) || (b->seen & DMABUF_SRC_BPF))
+			continue;
+		if (used < len) {
+			int n = snprintf(out + used, len - used, "%s%llu", count ? " " : "ino ",
+					 (unsigned long long)b->ino);
+
+			used += n > 0 ? (size_t)n : 0;
+		}
+		count++;
+	}
+	return count;
+}
+
+static void report(struct dmabuf_snapshot *s, struct run *r)
+{
+	bool debugfs = s->status[SRC_INDEX(DMABUF_SRC_DEBUGFS)].state == DMABUF_SOURCE_OK ||
+		       s->status[SRC_INDEX(DMABUF_SRC_DEBUGFS)].state == DMABUF_SOURCE_PARTIAL;
+	struct bpfsnap_stats *st = &r->st;
+	enum dmabuf_source_state state = DMABUF_SOURCE_OK;
+	char how[160], missing[96], extra[200] = "";
+	size_t nmiss = debugfs ? unreached(s, missing, sizeof(missing)) : 0;
+	bool walked = r->walk_state == SNAP_WALK_DONE;
+
+	if (r->mode == MODE_DMABUF) {
+		char late[64] = "";
+
+		if (st->owners_late)
+			snprintf(late, sizeof(late), " (%zu of newer buffers left out)",
+				 st->owners_late);
+		if (r->owner_walk)
+			snprintf(how, sizeof(how), "iter/dmabuf: %zu buffers, %zu attachments; "
+				 "owner walk: %zu fds%s", st->bufs[SNAP_VIA_DMABUF], st->atts,
+				 st->owners, late);
+		else
+			snprintf(how, sizeof(how), "iter/dmabuf: %zu buffers, %zu attachments; "
+				 "owner walk: %s", st->bufs[SNAP_VIA_DMABUF], st->atts,
+				 r->owner_fail[0] ? "not run" : "skipped, procfs has the owners");
+		if (r->owner_fail[0])
+			state = DMABUF_SOURCE_PARTIAL;
+	} else {
+		snprintf(how, sizeof(how), "iter/task_file: %zu buffers with an fd; list %s: %zu held "
+			 "only by drivers", st->bufs[SNAP_VIA_TASK_FILE],
+			 r->use_list ? r->list_name : "-", st->bufs[SNAP_VIA_LIST]);
+		if (!walked) {
+			state = DMABUF_SOURCE_PARTIAL;
+			snprintf(extra, sizeof(extra), "; buffers held only by drivers not reached (%s)",
+				 !r->use_list ? r->why_no_list :
+				 r->walk_state == SNAP_WALK_TOO_LONG ? "the list is too long" :
+				 "the list changed under the walk or is not the dma-buf list");
+		}
+	}
+	if (st->att_truncated || st->att_broken) {
+		state = DMABUF_SOURCE_PARTIAL;
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "; %zu attachment lists cut at %d, %zu changed under the walk",
+			 st->att_truncated, SNAP_MAX_ATT, st->att_broken);
+	}
+	if (nmiss) {
+		state = DMABUF_SOURCE_PARTIAL;
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "; %zu buffers in debugfs not reached: %s", nmiss, missing);
+	} else if (!walked && r->mode == MODE_TASK_FILE && !debugfs) {
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "; collect debugfs too to list them");
+	}
+	dmabuf_source_set(s, SRC_BPF_I, state, 0, "%s%s%s%s", how, extra,
+			  r->dropped[0] ? "; " : "", r->dropped);
+}
+
+static int collect(struct dmabuf_snapshot *s, struct run *r)
+{
+	enum dmabuf_source_state procfs = s->status[SRC_INDEX(DMABUF_SRC_PROCFS)].state;
+	const char *force = getenv("DMABUF_BPF_ITER");
+	struct utsname u;
+	int ret;
+
+	r->mode = btf_names_iter_dmabuf() ? MODE_DMABUF : MODE_TASK_FILE;
+	/*
+	 * For the tests: DMABUF_BPF_ITER=task_file takes the older kernels'
+	 * path where iter/dmabuf exists too, =task_file-nolist without the
+	 * list walk (the path of kernels whose list cannot be found).
+	 */
+	if (force && !strncmp(force, "task_file", 9))
+		r->mode = MODE_TASK_FILE;
+	/* no work twice: a procfs read (even a partial one) has the owners */
+	r->owner_walk = r->mode == MODE_DMABUF && procfs != DMABUF_SOURCE_OK &&
+			procfs != DMABUF_SOURCE_PARTIAL;
+	if (r->mode == MODE_TASK_FILE && force && strstr(force, "nolist"))
+		snprintf(r->why_no_list, sizeof(r->why_no_list), "DMABUF_BPF_ITER=%s", force);
+	else if (r->mode == MODE_TASK_FILE)
+		find_list(r);
+	ret = load_and_run(s, r);
+	if (ret || s->status[SRC_BPF_I].state != DMABUF_SOURCE_UNUSED)
+		return ret < 0 ? ret : 0;
+
+	if (r->features & SNAP_FEAT_VALID) {
+		s->kernel.has_map_cache = !!(r->features & SNAP_FEAT_ATTACH_SGT);
+	} else {	/* no program ran (no buffer): the BTF tells */
+		struct btf *btf = btf__load_vmlinux_btf();
+		int has = btf ? btf_has_member(btf, "dma_buf_attachment", "sgt") : -1;
+
+		if (has >= 0)
+			s->kernel.has_map_cache = has;
+		btf__free(btf);
+	}
+	if (!s->kernel.release[0] && !uname(&u))
+		snprintf(s->kernel.release, sizeof(s->kernel.release), "%s", u.release);
+	if (s->kernel.move_notify == DMABUF_UNKNOWN)
+		read_move_notify(s);
+	ret = resolve_ops(s, &r->st);
+	if (ret)
+		return ret;
+	report(s, r);
+	return 0;
+}
+
+int dmabuf_collect_bpf(struct dmabuf_snapshot *s)
+{
+	libbpf_print_fn_t old;
+	struct run r;
+	int ret;
+
+	if (!dmabuf_root_is_live(s)) {
+		dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_UNAVAILABLE, 0,
+				  "not the live system: root %s is a captured tree", s->root);
+		return 0;
+	}
+	if (access("/sys/kernel/btf/vmlinux", F_OK) && errno == ENOENT) {
+		dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_UNAVAILABLE, errno,
+				  "kernel has no BTF (CONFIG_DEBUG_INFO_BTF)");
+		return 0;
+	}
+	memset(&r, 0, sizeof(r));
+	s->status[SRC_BPF_I].state = DMABUF_SOURCE_UNUSED;
+	old = libbpf_set_print(print_libbpf);
+	ret = collect(s, &r);
+	libbpf_set_print(old);
+	bpfsnap_stats_free(&r.st);
+	return ret;
+}

@@ -1,0 +1,611 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * trace.c - the tracing engine: owns the skeleton of bpf/trace.bpf.c.
+ *
+ * Lifecycle, libbpf-tools style: trace_bpf__open_opts() -> every program
+ * autoload off, on for the probes lib/trace_kernel.c chose, attach targets
+ * and rodata filters set -> __load() -> attach each chosen program -> ring
+ * buffer (perf buffer where the kernel has none) -> poll -> one teardown.
+ * A program the kernel refuses at load or attach is remembered with the
+ * kernel's reason, its event falls back to the next method (tracepoint ->
+ * fentry/fexit -> kprobe), and the whole object is opened again: a load is
+ * all or nothing.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "trace_priv.h"
+#include "bpf/trace.skel.h"	/* generated into the output dir */
+
+#define MAX_ATTEMPTS 12
+#define MAX_LINKS 64
+#define PERF_MIN_PAGES 8
+
+struct dmabuf_trace {
+	struct trace_bpf *skel;
+	struct trace_kernel *k;
+	struct dmabuf_trace_opts o;
+	struct trace_choice choice[32];
+	struct dmabuf_trace_probe probes[32];
+	struct dmabuf_trace_facts facts;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+	struct ring_buffer *rb;
+	struct perf_buffer *pb;
+	uint64_t perf_lost, bad_records;
+	/* the poll in progress */
+	dmabuf_trace_cb cb;
+	void *cb_ctx;
+	int handled;
+	bool stop;
+	/* stack frames handed out by dmabuf_trace_stack() */
+	char frames[TRACE_STACK_DEPTH][160];
+};
+
+/* --- libbpf's messages: kept to name the program the kernel refused ------- */
+
+static char libbpf_log[4096];
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (getenv("DMABUF_DEBUG")) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	if (level == LIBBPF_WARN) {
+		size_t used = strlen(libbpf_log);
+
+		if (used < sizeof(libbpf_log) - 1)
+			vsnprintf(libbpf_log + used, sizeof(libbpf_log) - used, fmt, ap);
+	}
+	return 0;
+}
+
+/* The first program libbpf says failed to load, from its messages. */
+static const char *failed_prog(char *name, size_t len)
+{
+	const char *p = libbpf_log;
+
+	while ((p = strstr(p, "prog '"))) {
+		const char *end = strchr(p + 6, '\'');
+
+		if (end && strstr(end, "fail") && (size_t)(end - p - 6) < len) {
+			memcpy(name, p + 6, (size_t)(end - p - 6));
+			name[end - p - 6] = '\0';
+			return name;
+		}
+		p += 6;
+	}
+	return NULL;
+}
+
+/* The last libbpf line that says why, for an error message. */
+static const char *libbpf_reason(void)
+{
+	static char line[160];
+	const char *p = libbpf_log, *last = NULL;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+
+		if (nl - p > 1 || !nl)
+			last = p;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	if (!last)
+		return "";
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(last, "\n"), last);
+	return line;
+}
+
+/* --- configuration ------------------------------------------------------- */
+
+static size_t pow2_at_least(size_t v, size_t min)
+{
+	size_t p = min;
+
+	while (p < v && p < ((size_t)1 << 30))
+		p <<= 1;
+	return p;
+}
+
+static void set_string(volatile char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		dst[i] = '\0';
+	for (i = 0; src && src[i] && i < size - 1; i++)
+		dst[i] = src[i];
+}
+
+static int configure(struct dmabuf_trace *t)
+{
+	struct trace_bpf *s = t->skel;
+	const struct dmabuf_trace_filter *f = &t->o.filter;
+	struct bpf_program *prog;
+	size_t i;
+	int err;
+
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < trace_nsites; i++) {
+		const struct trace_choice *c = &t->choice[i];
+		const struct trace_cand *cand;
+		const char *names[2];
+		int j;
+
+		if (c->cand < 0)
+			continue;
+		cand = &trace_sites[i].cand[c->cand];
+		names[0] = cand->entry;
+		names[1] = cand->exit;
+		for (j = 0; j < 2; j++) {
+			if (!names[j])
+				continue;
+			prog = bpf_object__find_program_by_name(s->obj, names[j]);
+			if (!prog)
+				return -ENOENT;
+			bpf_program__set_autoload(prog, true);
+			if (cand->method != TRACE_M_KPROBE) {
+				err = bpf_program__set_attach_target(prog, 0, c->func);
+				if (err)
+					return err;
+			}
+		}
+	}
+	s->rodata->event_mask = f->events ? f->events : 0xffffffffu;
+	s->rodata->filter_tgid = (__u32)f->pid;
+	s->rodata->filter_ino = f->ino;
+	s->rodata->filter_comm_on = f->comm != NULL;
+	set_string(s->rodata->filter_comm, TRACE_COMM_LEN, f->comm);
+	s->rodata->filter_exp_on = f->exporter != NULL;
+	set_string(s->rodata->filter_exp, TRACE_EXP_NAME_LEN, f->exporter);
+	s->rodata->filter_dev_on = f->device != NULL;
+	set_string(s->rodata->filter_dev, TRACE_DEV_LEN, f->device);
+	s->rodata->want_stack = t->o.stack;
+	s->rodata->all_callers_lock = t->facts.all_callers_lock;
+	s->rodata->move_notify = t->facts.move_notify;
+	s->rodata->use_perfbuf = t->facts.perf_buffer;
+	s->rodata->wakeup_bytes = t->facts.buffer_size / 8;
+
+	if (t->facts.perf_buffer) {
+		err = bpf_map__set_type(s->maps.dt_events, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+		err = err ?: bpf_map__set_key_size(s->maps.dt_events, sizeof(__u32));
+		err = err ?: bpf_map__set_value_size(s->maps.dt_events, sizeof(__u32));
+		err = err ?: bpf_map__set_max_entries(s->maps.dt_events, 0);
+	} else {
+		err = bpf_map__set_max_entries(s->maps.dt_events, (__u32)t->facts.buffer_size);
+	}
+	if (!err && !t->o.stack)
+		err = bpf_map__set_max_entries(s->maps.dt_stacks, 1);
+	return err;
+}
+
+/* --- load and attach ----------------------------------------------------- */
+
+static void refuse(struct dmabuf_trace *t, size_t site, const char *what, const char *why)
+{
+	struct trace_choice *c = &t->choice[site];
+
+	if (c->cand < 0)
+		return;
+	c->refused[c->cand] = true;
+	snprintf(c->refusal[c->cand], sizeof(c->refusal[c->cand]), "%s %s %s: %.60s",
+		 dmabuf_trace_method_name(trace_sites[site].cand[c->cand].method), c->func, what,
+		 why);
+}
+
+static int site_of_prog(const char *name)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < trace_nsites; i++)
+		for (j = 0; j < TRACE_MAX_CANDS; j++) {
+			const struct trace_cand *c = &trace_sites[i].cand[j];
+
+			if ((c->entry && !strcmp(c->entry, name)) || (c->exit && !strcmp(c->exit, name)))
+				return (int)i;
+		}
+	return -1;
+}
+
+static void detach_all(struct dmabuf_trace *t)
+{
+	while (t->nlinks > 0)
+		bpf_link__destroy(t->links[--t->nlinks]);
+	trace_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+/*
+ * Attaches the chosen programs. A refusal marks its site and the others go
+ * on, so one more load settles every refusal at once; returns the number of
+ * refusals, or -errno.
+ */
+static int attach_all(struct dmabuf_trace *t)
+{
+	int j, refused = 0;
+	size_t i;
+
+	for (i = 0; i < trace_nsites; i++) {
+		const struct trace_choice *c = &t->choice[i];
+		const struct trace_cand *cand;
+
+		if (c->cand < 0)
+			continue;
+		cand = &trace_sites[i].cand[c->cand];
+		for (j = 0; j < 2; j++) {
+			const char *name = j ? cand->exit : cand->entry;
+			struct bpf_program *prog;
+			struct bpf_link *link;
+
+			if (!name)
+				continue;
+			prog = bpf_object__find_program_by_name(t->skel->obj, name);
+			if (cand->method == TRACE_M_KPROBE)
+				link = bpf_program__attach_kprobe(prog, j == 1, c->func);
+			else
+				link = bpf_program__attach(prog);
+			if (!link) {
+				refuse(t, i, "attach", strerror(errno));
+				refused++;
+				break;
+			}
+			if (t->nlinks == MAX_LINKS) {
+				bpf_link__destroy(link);
+				return -E2BIG;
+			}
+			t->links[t->nlinks++] = link;
+		}
+	}
+	return refused;
+}
+
+/* Did a site before BEFORE of event KIND get its tracepoint? */
+static bool tp_chosen(const struct dmabuf_trace *t, unsigned int kind, size_t before)
+{
+	size_t i;
+
+	for (i = 0; i < before; i++)
+		if (trace_sites[i].kind == kind && t->probes[i].method == TRACE_M_TRACEPOINT)
+			return true;
+	return false;
+}
+
+/* Chooses a probe per site; the sites of events -e left out load nothing. */
+static int choose_all(struct dmabuf_trace *t)
+{
+	uint32_t mask = t->o.filter.events;
+	size_t i, traced = 0;
+
+	for (i = 0; i < trace_nsites; i++) {
+		struct dmabuf_trace_probe *p = &t->probes[i];
+
+		if (mask && !(mask & (1u << trace_sites[i].kind))) {
+			t->choice[i].cand = -1;
+			memset(p, 0, sizeof(*p));
+			p->kind = trace_sites[i].kind;
+			p->site = trace_sites[i].label;
+			snprintf(p->target, sizeof(p->target), "-");
+			snprintf(p->reason, sizeof(p->reason), "not selected (-e)");
+			continue;
+		}
+		if (trace_sites[i].tp_covered && tp_chosen(t, trace_sites[i].kind, i)) {
+			t->choice[i].cand = -1;
+			memset(p, 0, sizeof(*p));
+			p->kind = trace_sites[i].kind;
+			p->site = trace_sites[i].label;
+			snprintf(p->target, sizeof(p->target), "-");
+			snprintf(p->reason, sizeof(p->reason), "covered by the tracepoint of %s",
+				 dmabuf_trace_event_name(p->kind));
+			continue;
+		}
+		if (!trace_kernel_choose(t->k, &trace_sites[i], &t->choice[i], p))
+			traced++;
+	}
+	return traced ? 0 : -EOPNOTSUPP;
+}
+
+/* Why the map event, the one that matters most, cannot be traced. */
+static const char *map_reason(const struct dmabuf_trace *t)
+{
+	size_t i;
+
+	for (i = 0; i < trace_nsites; i++)
+		if (trace_sites[i].kind == TRACE_EV_MAP)
+			return t->probes[i].reason;
+	return "";
+}
+
+static int load_attach(struct dmabuf_trace *t, char *err, size_t errlen)
+{
+	char prog[64];
+	int attempt, ret;
+
+	for (attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+		int site;
+
+		ret = choose_all(t);
+		if (t->o.list_only)
+			return 0;
+		if (ret) {
+			snprintf(err, errlen, "nothing can be traced on this kernel (see "
+				 "--list-probes); map: %s", map_reason(t));
+			return ret;
+		}
+		libbpf_log[0] = '\0';
+		t->skel = trace_bpf__open();
+		if (!t->skel) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+			return ret;
+		}
+		ret = configure(t);
+		if (ret) {
+			snprintf(err, errlen, "cannot configure the BPF object: %s", strerror(-ret));
+			return ret;
+		}
+		ret = trace_bpf__load(t->skel);
+		if (ret) {
+			site = failed_prog(prog, sizeof(prog)) ? site_of_prog(prog) : -1;
+			if (ret == -EPERM || site < 0) {
+				snprintf(err, errlen, "the kernel refused the BPF programs: %s%s%s",
+					 strerror(-ret), libbpf_reason()[0] ? ": " : "",
+					 libbpf_reason());
+				return ret;
+			}
+			refuse(t, (size_t)site, "load", strerror(-ret));
+			detach_all(t);
+			continue;
+		}
+		ret = attach_all(t);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot attach: %s", strerror(-ret));
+			return ret;
+		}
+		if (!ret)
+			return 0;
+		detach_all(t);
+	}
+	snprintf(err, errlen, "the kernel keeps refusing the BPF programs (see --list-probes)");
+	return -EOPNOTSUPP;
+}
+
+/* --- events -------------------------------------------------------------- */
+
+static int deliver(struct dmabuf_trace *t, const void *data, size_t size)
+{
+	struct dmabuf_trace_event ev;
+
+	if (t->stop)
+		return 0;
+	if (dmabuf_trace_decode(data, size, &ev)) {
+		t->bad_records++;
+		return 0;
+	}
+	if (!dmabuf_trace_filter_match(&t->o.filter, &ev))
+		return 0;
+	t->handled++;
+	if (t->cb(t->cb_ctx, &ev))
+		t->stop = true;
+	return 0;
+}
+
+static int on_ring(void *ctx, void *data, size_t size)
+{
+	return deliver(ctx, data, size);
+}
+
+static void on_perf(void *ctx, int cpu, void *data, __u32 size)
+{
+	(void)cpu;
+	deliver(ctx, data, size);
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 cnt)
+{
+	(void)cpu;
+	((struct dmabuf_trace *)ctx)->perf_lost += cnt;
+}
+
+static int open_buffer(struct dmabuf_trace *t, char *err, size_t errlen)
+{
+	int fd = bpf_map__fd(t->skel->maps.dt_events);
+
+	if (t->facts.perf_buffer) {
+		long page = sysconf(_SC_PAGESIZE);
+		size_t pages = pow2_at_least(t->facts.buffer_size / (size_t)page, PERF_MIN_PAGES);
+
+		t->pb = perf_buffer__new(fd, pages, on_perf, on_perf_lost, t, NULL);
+		if (!t->pb) {
+			snprintf(err, errlen, "cannot open the perf buffer: %s", strerror(errno));
+			return -errno;
+		}
+		t->facts.buffer_size = pages * (size_t)page;
+		return 0;
+	}
+	t->rb = ring_buffer__new(fd, on_ring, t, NULL);
+	if (!t->rb) {
+		snprintf(err, errlen, "cannot open the ring buffer: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* --- the API ------------------------------------------------------------- */
+
+static int check_privileges(char *err, size_t errlen)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, sizeof(__u32), sizeof(__u32), 1, NULL);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd == -EPERM || fd == -EACCES) {
+		snprintf(err, errlen, "not allowed to use BPF: run as root (CAP_BPF and "
+			 "CAP_PERFMON, or CAP_SYS_ADMIN)");
+		return -EPERM;
+	}
+	snprintf(err, errlen, "the kernel has no usable bpf() system call: %s", strerror(-fd));
+	return fd;
+}
+
+int dmabuf_trace_open(const struct dmabuf_trace_opts *o, struct dmabuf_trace **out,
+		      char *err, size_t errlen)
+{
+	struct dmabuf_trace *t;
+	libbpf_print_fn_t old;
+	size_t i;
+	int ret;
+
+	*out = NULL;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, errlen, "the kernel has no BTF (/sys/kernel/btf/vmlinux: %s); "
+			 "it needs CONFIG_DEBUG_INFO_BTF=y", strerror(errno));
+		return -ENOENT;
+	}
+	ret = check_privileges(err, errlen);
+	if (ret)
+		return ret;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->o = *o;
+	old = libbpf_set_print(print_libbpf);
+	ret = trace_kernel_open(&t->k, err, errlen);
+	if (ret)
+		goto fail;
+	trace_kernel_facts(t->k, &t->facts);
+	t->facts.perf_buffer = o->perf_buffer ||
+			       libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1;
+	t->facts.buffer_size = pow2_at_least(o->buffer_size ? o->buffer_size :
+					     DMABUF_TRACE_DEFAULT_BUFFER,
+					     (size_t)sysconf(_SC_PAGESIZE));
+	for (i = 0; i < trace_nsites; i++)
+		t->choice[i].cand = -1;
+	ret = load_attach(t, err, errlen);
+	if (ret)
+		goto fail;
+	ret = o->list_only ? 0 : open_buffer(t, err, errlen);
+	if (ret)
+		goto fail;
+	libbpf_set_print(old);
+	*out = t;
+	return 0;
+fail:
+	libbpf_set_print(old);
+	dmabuf_trace_close(t);
+	return ret;
+}
+
+size_t dmabuf_trace_probes(const struct dmabuf_trace *t, const struct dmabuf_trace_probe **p)
+{
+	*p = t->probes;
+	return trace_nsites;
+}
+
+const struct dmabuf_trace_facts *dmabuf_trace_facts(const struct dmabuf_trace *t)
+{
+	return &t->facts;
+}
+
+int dmabuf_trace_poll(struct dmabuf_trace *t, int timeout_ms, dmabuf_trace_cb cb, void *ctx)
+{
+	int ret;
+
+	t->cb = cb;
+	t->cb_ctx = ctx;
+	t->handled = 0;
+	t->stop = false;
+	if (t->pb) {
+		ret = perf_buffer__poll(t->pb, timeout_ms);
+	} else {
+		ret = ring_buffer__poll(t->rb, timeout_ms);
+		/* records submitted without a wakeup wait for the next poll: take them now */
+		if (ret >= 0 && !t->stop)
+			ret = ring_buffer__consume(t->rb);
+	}
+	if (ret < 0 && ret != -EINTR)
+		return ret;
+	return ret == -EINTR && !t->handled ? -EINTR : t->handled;
+}
+
+void dmabuf_trace_counts(struct dmabuf_trace *t, struct dmabuf_trace_counts *c)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 sum[TRACE_CNT__COUNT] = { 0 };
+	__u32 key;
+	int cpu;
+
+	memset(c, 0, sizeof(*c));
+	if (ncpu > 0) {
+		__u64 *vals = calloc((size_t)ncpu, sizeof(*vals));
+
+		for (key = 0; vals && key < TRACE_CNT__COUNT; key++) {
+			if (bpf_map__lookup_elem(t->skel->maps.dt_counters, &key, sizeof(key), vals,
+						 (size_t)ncpu * sizeof(*vals), 0))
+				continue;
+			for (cpu = 0; cpu < ncpu; cpu++)
+				sum[key] += vals[cpu];
+		}
+		free(vals);
+	}
+	c->events = sum[TRACE_CNT_EVENTS];
+	c->lost = sum[TRACE_CNT_LOST] + t->perf_lost;
+	c->filtered = sum[TRACE_CNT_FILTERED];
+	c->inflight_full = sum[TRACE_CNT_INFLIGHT_FULL];
+	c->stack_lost = sum[TRACE_CNT_STACK_LOST];
+	c->bad_records = t->bad_records;
+}
+
+int dmabuf_trace_stack(struct dmabuf_trace *t, uint32_t stack_id, const char **frames, int max)
+{
+	__u64 ips[TRACE_STACK_DEPTH] = { 0 };
+	int fd = bpf_map__fd(t->skel->maps.dt_stacks), n = 0, i;
+
+	if (bpf_map_lookup_elem(fd, &stack_id, ips))
+		return 0;
+	bpf_map_delete_elem(fd, &stack_id);
+	for (i = 0; i < TRACE_STACK_DEPTH && n < max && ips[i]; i++) {
+		unsigned long long off = 0;
+		const char *sym = trace_kernel_ksym(t->k, ips[i], &off);
+
+		/* a module's symbol is "name [module]": the offset goes after the name */
+		if (sym)
+			snprintf(t->frames[n], sizeof(t->frames[n]), "%.*s+0x%llx%s",
+				 (int)strcspn(sym, " "), sym, off, sym + strcspn(sym, " "));
+		else
+			snprintf(t->frames[n], sizeof(t->frames[n]), "0x%llx",
+				 (unsigned long long)ips[i]);
+		frames[n] = t->frames[n];
+		n++;
+	}
+	return n;
+}
+
+void dmabuf_trace_close(struct dmabuf_trace *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	perf_buffer__free(t->pb);
+	detach_all(t);
+	trace_kernel_close(t->k);
+	free(t);
+}
