@@ -85,7 +85,7 @@ size_t dmabuf_escape(const char *in, size_t len, char *out, size_t outsz)
 	return need;
 }
 
-static int hexval(char c)
+int dmabuf_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -109,8 +109,8 @@ long dmabuf_unescape(char *s)
 		if (r[1] == '\\') {
 			*w++ = '\\';
 			r += 2;
-		} else if (r[1] == 'x' && hexval(r[2]) >= 0 && hexval(r[3]) >= 0) {
-			*w++ = (char)(hexval(r[2]) << 4 | hexval(r[3]));
+		} else if (r[1] == 'x' && dmabuf_hexval(r[2]) >= 0 && dmabuf_hexval(r[3]) >= 0) {
+			*w++ = (char)(dmabuf_hexval(r[2]) << 4 | dmabuf_hexval(r[3]));
 			r += 4;
 		} else {
 			return -1;

@@ -33,4 +33,7 @@ static inline size_t dmabuf_escape_max(size_t len)
  */
 long dmabuf_unescape(char *s);
 
+/* The value of hex digit C (either case), or -1. */
+int dmabuf_hexval(char c);
+
 #endif

@@ -31,6 +31,7 @@
 
 #include "collect.h"
 #include "collect_priv.h"
+#include "escape.h"
 
 #define SRC_LAB_I SRC_INDEX(DMABUF_SRC_LAB)
 #define STATE_PATH "sys/kernel/debug/dmabuf_lab/state"
@@ -135,17 +136,6 @@ static bool get_long(const struct rec *r, const char *key, long *out)
 	return !errno && !*end;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* A %XX-escaped value into OUT (NUL-terminated); false if malformed. */
 static bool unescape(const struct token *t, char *out, size_t outsz)
 {
@@ -159,8 +149,8 @@ static bool unescape(const struct token *t, char *out, size_t outsz)
 
 			if (i + 2 >= t->vlen)
 				return false;
-			hi = hexval(t->val[i + 1]);
-			lo = hexval(t->val[i + 2]);
+			hi = dmabuf_hexval(t->val[i + 1]);
+			lo = dmabuf_hexval(t->val[i + 2]);
 			if (hi < 0 || lo < 0)
 				return false;
 			out[o++] = (char)(hi << 4 | lo);

@@ -85,21 +85,6 @@ static int set_name(int fd, const char *name)
 	return 0;
 }
 
-/* A vgem buffer: dumb create, export; its GEM handle in *HANDLE. */
-static int vgem_buf(int card, __u32 width, __u32 *handle)
-{
-	struct vgem_create_dumb cd = { .height = 16, .width = width, .bpp = 32 };
-	struct vgem_prime_handle ph = { .flags = O_RDWR | O_CLOEXEC, .fd = -1 };
-
-	if (ioctl(card, VGEM_IOCTL_MODE_CREATE_DUMB, &cd))
-		return -1;
-	ph.handle = cd.handle;
-	if (ioctl(card, VGEM_IOCTL_PRIME_HANDLE_TO_FD, &ph))
-		return -1;
-	*handle = cd.handle;
-	return ph.fd;
-}
-
 static void vgem_fence(int card, __u32 handle, bool write, bool signal)
 {
 	struct vgem_fence_attach fa = { .handle = handle, .flags = write ? VGEM_FENCE_WRITE : 0 };
@@ -135,7 +120,7 @@ static void vgem_part(void)
 	}
 	keep(card);
 	g_card = card;
-	fd = vgem_buf(card, 64, &h);
+	fd = vgem_dmabuf_handle(card, 64, &h);
 	g_scanout = fd;
 	if (fd >= 0 && !set_name(fd, "scanout-0")) {
 		vgem_fence(card, h, true, false);
@@ -147,7 +132,7 @@ static void vgem_part(void)
 		printf("# vgem mmap: %s\n", m == MAP_FAILED ? strerror(errno) : "ok");
 	}
 	keep(fd);
-	fd = vgem_buf(card, 64, &h);
+	fd = vgem_dmabuf_handle(card, 64, &h);
 	g_hostile = fd;
 	if (fd >= 0 && !set_name(fd, hostile)) {
 		vgem_fence(card, h, false, true);
@@ -156,14 +141,14 @@ static void vgem_part(void)
 		printf("# vgem mmap: %s\n", m == MAP_FAILED ? strerror(errno) : "ok");
 	}
 	keep(fd);
-	fd = vgem_buf(card, 128, &h);
+	fd = vgem_dmabuf_handle(card, 128, &h);
 	if (fd >= 0) {
 		set_name(fd, too_long);	/* EINVAL: longer than DMA_BUF_NAME_LEN - 1 */
 		if (!set_name(fd, longest))
 			manifest("vgem", fd, longest, NULL);
 	}
 	keep(fd);
-	fd = vgem_buf(card, 64, &h);
+	fd = vgem_dmabuf_handle(card, 64, &h);
 	if (fd >= 0 && !set_name(fd, "two\nlines")) {
 		/* its maps line is broken in two as well */
 		manifest("vgem", fd, "two\nlines", "mapped=1");
@@ -171,11 +156,11 @@ static void vgem_part(void)
 		printf("# vgem mmap: %s\n", m == MAP_FAILED ? strerror(errno) : "ok");
 	}
 	keep(fd);
-	fd = vgem_buf(card, 64, &h);
+	fd = vgem_dmabuf_handle(card, 64, &h);
 	if (fd >= 0 && !set_name(fd, ""))
 		manifest("vgem", fd, "", NULL);
 	keep(fd);
-	fd = vgem_buf(card, 32, &h);
+	fd = vgem_dmabuf_handle(card, 32, &h);
 	if (fd >= 0)
 		manifest("vgem", fd, NULL, NULL);
 	keep(fd);

@@ -46,8 +46,11 @@ static inline int vgem_open(void)
 	return -1;
 }
 
-/* Exports a new WIDTHx16 32-bpp buffer of CARD as a dma-buf fd, or -1. */
-static inline int vgem_dmabuf(int card, __u32 width)
+/*
+ * Exports a new WIDTHx16 32-bpp buffer of CARD as a dma-buf fd, or -1; its
+ * GEM handle in *HANDLE when HANDLE is not NULL.
+ */
+static inline int vgem_dmabuf_handle(int card, __u32 width, __u32 *handle)
 {
 	struct vgem_create_dumb cd = { .height = 16, .width = width, .bpp = 32 };
 	struct vgem_prime_handle ph = { .flags = O_RDWR | O_CLOEXEC, .fd = -1 };
@@ -57,7 +60,14 @@ static inline int vgem_dmabuf(int card, __u32 width)
 	ph.handle = cd.handle;
 	if (ioctl(card, VGEM_IOCTL_PRIME_HANDLE_TO_FD, &ph))
 		return -1;
+	if (handle)
+		*handle = cd.handle;
 	return ph.fd;
+}
+
+static inline int vgem_dmabuf(int card, __u32 width)
+{
+	return vgem_dmabuf_handle(card, width, NULL);
 }
 
 #endif
