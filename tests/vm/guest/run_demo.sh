@@ -32,4 +32,16 @@ echo "### the raw kernel view it is built from: cat /sys/kernel/debug/dma_buf/bu
 cat /sys/kernel/debug/dma_buf/bufinfo
 kill $holder
 wait $holder 2>/dev/null
+
+echo
+echo "=== dmabuf-trace: how it attaches on this kernel, then the scenario built again, traced"
+show dmabuf-trace --list-probes
+dmabuf-trace --duration 8 > /tmp/trace.txt 2>&1 &
+tracer=$!
+sleep 3
+/t/run_scenario 1 > /dev/null
+wait $tracer
+echo
+echo "### dmabuf-trace --duration 8   (while the scenario was built and torn down)"
+cat /tmp/trace.txt
 exit 0
