@@ -73,4 +73,5 @@ cat /tmp/dmesg.txt
 echo "@@ DMESG END"
 echo "@@ DONE"
 sync
-poweroff -f
+# -no-reboot turns a reboot into QEMU exiting; some configs cannot power off
+reboot -f
