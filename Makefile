@@ -35,6 +35,16 @@ LDFLAGS += -static
 PC_STATIC := --static
 endif
 LIBBPF_LIBS = $(shell $(PKG_CONFIG) $(PC_STATIC) --libs libbpf zlib)
+# libarchive writes and reads report bundles (tar.gz). Its static library
+# pulls every archive format in through archive_write_set_format.o, and with
+# them bzip2, lzma, xml2, acl and lz4 (the last two have no static library on
+# Debian); --gc-sections drops what the tar.gz path never reaches, so that
+# zlib (in LIBBPF_LIBS, linked after it) is all a static link needs.
+ifeq ($(STATIC),1)
+ARCHIVE_LIBS = -Wl,--gc-sections -larchive
+else
+ARCHIVE_LIBS = $(shell $(PKG_CONFIG) --libs libarchive)
+endif
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 
 ifeq ($(V),1)
@@ -61,15 +71,18 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(OUTPUT)/t/%)
 GUEST_SCRIPTS := $(sort $(wildcard tests/vm/guest/*.sh))
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c tests/vm/guest/*.bpf.c))
 
-DMABUF_SRCS := cli/main.c cli/commands.c cli/table.c
+DMABUF_SRCS := cli/main.c cli/commands.c cli/table.c cli/report.c
 TOOLS := $(OUTPUT)/dmabuf
 DMABUF_TRACE_SRCS := cli/trace.c
 TOOLS += $(OUTPUT)/dmabuf-trace
+DMABUF_TOP_SRCS := $(sort $(wildcard tui/*.c))
+TOOLS += $(OUTPUT)/dmabuf-top
+NCURSES_LIBS = $(shell $(PKG_CONFIG) $(PC_STATIC) --libs ncursesw)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all help install uninstall clean distclean deps kmod unit check check-unit \
-	check-vm demo run-vm guest-bins
+	check-vm demo run-vm guest-bins bench-snapshot
 
 all: $(LIB) $(TOOLS)
 
@@ -82,6 +95,7 @@ help:
 	@echo 'make check-unit      unit tests only (ASan + UBSan)'
 	@echo 'make check-vm KERNEL=6.1|7.3|6.1-debug   the kernel tests on one kernel'
 	@echo 'make demo            boot the 7.3 test kernel with a scenario of buffers and show it'
+	@echo 'make bench-snapshot  what a snapshot costs (bench/snapshot.md): two 7.3 boots'
 	@echo 'V=1 shows full commands; DMABUF_CACHE=DIR keeps downloads (default .cache)'
 
 deps:
@@ -100,11 +114,15 @@ $(LIB): $(LIB_OBJS)
 
 $(OUTPUT)/dmabuf: $(DMABUF_SRCS:%.c=$(OUTPUT)/%.o) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(ARCHIVE_LIBS) $(LIBBPF_LIBS)
 
 $(OUTPUT)/dmabuf-trace: $(DMABUF_TRACE_SRCS:%.c=$(OUTPUT)/%.o) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(LIBBPF_LIBS)
+
+$(OUTPUT)/dmabuf-top: $(DMABUF_TOP_SRCS:%.c=$(OUTPUT)/%.o) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -o $@ $(ARCHIVE_LIBS) $(LIBBPF_LIBS) $(NCURSES_LIBS)
 
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h ------------------------------------
 
@@ -133,7 +151,7 @@ $(OUTPUT)/t/%: tests/vm/guest/%.c $(LIB)
 	$(call msg,GUEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/vm/guest -I$(OUTPUT)/tests/vm/guest $(LDFLAGS) \
-		$< $(LIB) -o $@ $(LIBBPF_LIBS) -lpthread
+		$< $(LIB) -o $@ $(ARCHIVE_LIBS) $(LIBBPF_LIBS) -lpthread
 
 $(OUTPUT)/t/%.sh: tests/vm/guest/%.sh
 	$(Q)mkdir -p $(@D)
@@ -160,7 +178,8 @@ $(OUTPUT)/san/%.o: %.c
 $(OUTPUT)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	$(call msg,UNIT,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_LIB_OBJS) -o $@ $(CMOCKA_LIBS) $(LIBBPF_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) $< $(SAN_LIB_OBJS) -o $@ $(CMOCKA_LIBS) $(ARCHIVE_LIBS) \
+		$(LIBBPF_LIBS)
 
 unit: $(UNIT_BINS)
 
@@ -176,6 +195,7 @@ check-unit: unit $(TOOLS)
 		FIXTURES=tests/fixtures $$t > $$t.tap 2>&1 || rc=1; \
 		sed 's/^/  /' $$t.tap | grep -vE '^  (ok|1\.\.|# ok)' || true; \
 	done; cat $(UNIT_BINS:%=%.tap) $(OUTPUT)/unit/docs.tap > $(OUTPUT)/unit/results.tap; \
+	tests/tui/run.sh $(OUTPUT) > $(OUTPUT)/unit/tui.tap 2>&1 || rc=1; grep -v '^ok' $(OUTPUT)/unit/tui.tap | sed 's/^/  /'; cat $(OUTPUT)/unit/tui.tap >> $(OUTPUT)/unit/results.tap; \
 	tests/tally $(OUTPUT)/unit/results.tap | tail -n1 | sed 's/^/unit: /'; \
 	test $$rc = 0 && tests/tally $(OUTPUT)/unit/results.tap >/dev/null
 
@@ -195,6 +215,10 @@ demo: deps
 # Runs one guest program: make run-vm KERNEL=6.1 RUN="run_capture ARGS"
 run-vm:
 	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh run $(KERNEL) $(RUN)
+
+# The snapshot benchmark (bench/snapshot.md): two boots of the 7.3 guest.
+bench-snapshot: deps
+	$(Q)OUTPUT=$(OUTPUT) bench/snapshot.sh
 
 # Runs every stage even when one fails, then one closing line for all.
 check: deps

@@ -9,25 +9,36 @@
  * without -icount it is wall-clock time under TCG.
  *
  * Variants, each against the untraced loop measured in the same boot:
- * dmabuf-trace (text, JSON, --summary, -e map,unmap, and -p 1: every probe
- * attached but every call dropped by the in-kernel filter, the cost of the
- * probes themselves), and bpftrace counting
- * calls of the same four functions with count() (kprobe, and kfunc where
- * bpftrace can), when /usr/bin/bpftrace is in the guest. Prints one line
- * per variant and a machine-readable "@@ name ns_per_op ratio events lost".
+ * dmabuf-trace as users run it (text, JSON, --summary, -e map,unmap, -p of
+ * another process: every probe attached, every call dropped as it
+ * starts); the same text run stopped at each stage with
+ * DMABUF_TRACE_PROFILE (programs return at once; records built but not
+ * sent; sent but dropped by the reader; decoded but not printed), which
+ * says where the cost is; and bpftrace on the same four functions when
+ * /usr/bin/bpftrace is in the guest: count() by kprobe and by kfunc, and
+ * a latency histogram of map/unmap by kfunc/kretfunc with count() of
+ * attach/detach, the bpftrace program closest to what --summary does.
+ *
+ * A tool is measured only once it has finished attaching: after its ready
+ * line, until its CPU time stops moving (bpftrace prints "Attaching" before
+ * it attaches). Prints one line per variant and a machine-readable
+ * "@@ name ns_per_op ratio events lost iterations".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 
 #include "dmabuf_lab.h"
 
@@ -36,18 +47,132 @@
 #define BPFTRACE "/usr/bin/bpftrace"
 #define FUNCS "dma_buf_dynamic_attach,%1$s:dma_buf_map_attachment," \
 	      "%1$s:dma_buf_unmap_attachment,%1$s:dma_buf_detach"
+#define BT_HIST "kfunc:dma_buf_map_attachment,kfunc:dma_buf_unmap_attachment " \
+		"{ @ts[tid] = nsecs; } " \
+		"kretfunc:dma_buf_map_attachment,kretfunc:dma_buf_unmap_attachment " \
+		"/@ts[tid]/ { @lat[probe] = hist(nsecs - @ts[tid]); delete(@ts[tid]); } " \
+		"kfunc:dma_buf_dynamic_attach,kfunc:dma_buf_detach { @[probe] = count(); }"
 
 struct tool {
 	pid_t pid;
 	int rd;			/* the stream it says "ready" on */
-	char out[8192];
+	char out[16384];
 	size_t len;
 };
 
 static double base_ns;
 
-/* Starts ARGV; READY on its stdout (bpftrace) or stderr (dmabuf-trace). */
-static int tool_start(struct tool *t, char *const argv[], const char *ready, bool on_stdout)
+/* The loop runs on CPU 0, the tool on CPU 1: the reader never waits for the loop. */
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return (int)syscall(__NR_bpf, cmd, attr, sizeof(*attr));
+}
+
+static void bpf_stats(bool on)
+{
+	int fd = open("/proc/sys/kernel/bpf_stats_enabled", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, on ? "1" : "0", 1) != 1)
+			perror("bpf_stats_enabled");
+		close(fd);
+	}
+}
+
+/* Per program of the tool: runs and the average time of one (instructions under icount). */
+static void prog_stats(unsigned int iterations)
+{
+	union bpf_attr attr;
+	__u32 id = 0;
+
+	for (;;) {
+		struct bpf_prog_info info;
+		int fd;
+
+		memset(&attr, 0, sizeof(attr));
+		attr.start_id = id;
+		if (sys_bpf(BPF_PROG_GET_NEXT_ID, &attr))
+			break;
+		id = attr.next_id;
+		memset(&attr, 0, sizeof(attr));
+		attr.prog_id = id;
+		fd = sys_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		memset(&attr, 0, sizeof(attr));
+		attr.info.bpf_fd = (__u32)fd;
+		attr.info.info_len = sizeof(info);
+		attr.info.info = (__u64)(unsigned long)&info;
+		if (!sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) && info.run_cnt)
+			printf("#   %-16s %8llu runs %6.0f ns/run %6.0f ns/iteration\n", info.name,
+			       (unsigned long long)info.run_cnt,
+			       (double)info.run_time_ns / (double)info.run_cnt,
+			       (double)info.run_time_ns / iterations);
+		close(fd);
+	}
+}
+
+static void tool_read(struct tool *t)
+{
+	ssize_t n = read(t->rd, t->out + t->len, sizeof(t->out) - 1 - t->len);
+
+	if (n > 0) {
+		t->len += (size_t)n;
+		t->out[t->len] = '\0';
+	}
+}
+
+/* The CPU time of PID in clock ticks, -1 if unknown. */
+static long long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the comm may hold blanks */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+			 &st) != 2)
+		return -1;
+	return (long long)(ut + st);
+}
+
+/* Waits until PID's CPU time has not moved for a second (at most a minute). */
+static void tool_settle(pid_t pid)
+{
+	long long last = cpu_ticks(pid), now;
+	int still = 0, i;
+
+	for (i = 0; i < 240 && still < 4; i++) {
+		usleep(250 * 1000);
+		now = cpu_ticks(pid);
+		still = now == last ? still + 1 : 0;
+		last = now;
+	}
+}
+
+/* Starts ARGV (with ENV, "NAME=value" or NULL); READY on its stdout or stderr. */
+static int tool_start(struct tool *t, char *const argv[], const char *env, const char *ready,
+		      bool on_stdout)
 {
 	int p[2];
 	time_t deadline = time(NULL) + 300;
@@ -62,6 +187,9 @@ static int tool_start(struct tool *t, char *const argv[], const char *ready, boo
 		dup2(on_stdout ? p[1] : null, 1);
 		dup2(on_stdout ? null : p[1], 2);
 		close(p[0]);
+		pin(1);
+		if (env)
+			putenv((char *)env);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -69,30 +197,29 @@ static int tool_start(struct tool *t, char *const argv[], const char *ready, boo
 	t->rd = p[0];
 	while (!strstr(t->out, ready)) {
 		struct pollfd pf = { .fd = t->rd, .events = POLLIN };
-		ssize_t n;
+		size_t before = t->len;
 
 		if (time(NULL) > deadline || poll(&pf, 1, 1000) < 0)
 			return -1;
 		if (!(pf.revents & (POLLIN | POLLHUP)))
 			continue;
-		n = read(t->rd, t->out + t->len, sizeof(t->out) - 1 - t->len);
-		if (n <= 0)
+		tool_read(t);
+		if (t->len == before)
 			return -1;
-		t->len += (size_t)n;
-		t->out[t->len] = '\0';
 	}
+	tool_settle(t->pid);
 	return 0;
 }
 
 static void tool_stop(struct tool *t)
 {
-	ssize_t n;
+	size_t before;
 
 	kill(t->pid, SIGINT);
-	while ((n = read(t->rd, t->out + t->len, sizeof(t->out) - 1 - t->len)) > 0) {
-		t->len += (size_t)n;
-		t->out[t->len] = '\0';
-	}
+	do {
+		before = t->len;
+		tool_read(t);
+	} while (t->len != before && t->len < sizeof(t->out) - 1);
 	waitpid(t->pid, NULL, 0);
 	close(t->rd);
 }
@@ -121,13 +248,36 @@ static void report(const char *name, double ns, unsigned int done, const char *e
 {
 	double ratio = base_ns > 0 && ns > 0 ? base_ns / ns : 0;
 
-	printf("%-34s %10.0f ns/op %9.0f op/s %6.1f%% of untraced %s\n", name, ns,
+	printf("%-38s %10.0f ns/op %9.0f op/s %6.1f%% of untraced %s\n", name, ns,
 	       ns > 0 ? 1e9 / ns : 0, 100 * ratio, extra);
 	printf("@@ %s %.0f %.4f %llu %llu %u\n", name, ns, ratio, events, lost, done);
 	fflush(stdout);
 }
 
-static void traced(int lab, int fd, const char *name, char *const argv[], bool bpftrace)
+/* bpftrace's count() maps at exit: "@[kfunc:vmlinux:dma_buf_detach]: 100000" */
+static unsigned long long bpftrace_counts(const char *out)
+{
+	unsigned long long sum = 0, n;
+	const char *p;
+
+	for (p = out; (p = strstr(p, "@[")); p += 2) {
+		const char *end = strstr(p, "]: ");
+
+		if (end && !memchr(p, '\n', (size_t)(end - p)) && sscanf(end + 3, "%llu", &n) == 1)
+			sum += n;
+	}
+	return sum;
+}
+
+struct variant {
+	const char *name;
+	char *argv[8];
+	const char *env;	/* NULL, or one "NAME=value" */
+	bool bpftrace;
+	bool stats;		/* and the kernel's run time of each program */
+};
+
+static void traced(int lab, int fd, const struct variant *v)
 {
 	unsigned long long events = 0, lost = 0;
 	unsigned int done = 0;
@@ -136,41 +286,75 @@ static void traced(int lab, int fd, const char *name, char *const argv[], bool b
 	const char *p;
 	double ns;
 
-	if (tool_start(&t, argv, bpftrace ? "Attaching" : "dmabuf-trace: tracing", bpftrace)) {
-		printf("%-34s did not start: %.200s\n", name, t.out);
+	if (tool_start(&t, v->argv, v->env, v->bpftrace ? "Attaching" : "dmabuf-trace: tracing",
+		       v->bpftrace)) {
+		printf("%-38s did not start: %.200s\n", v->name, t.out);
 		if (t.pid > 0) {
 			kill(t.pid, SIGKILL);
 			waitpid(t.pid, NULL, 0);
 		}
 		return;
 	}
+	if (v->stats)
+		bpf_stats(true);
 	ns = loop(lab, fd, &done);
+	if (v->stats) {
+		prog_stats(done);
+		bpf_stats(false);
+	}
 	tool_stop(&t);
 	/* the closing line: "dmabuf-trace: N events, M lost, V contract violations" */
-	for (p = t.out; !bpftrace && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+	for (p = t.out; !v->bpftrace && p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
 		if (sscanf(p, "dmabuf-trace: %llu events, %llu lost", &events, &lost) == 2)
 			break;
-	if (!bpftrace)
-		snprintf(extra, sizeof(extra), "(%llu events, %llu lost, %.0f events/s)", events,
-			 lost, ns > 0 ? events / (done * ns / 1e9) : 0);
-	report(name, ns, done, extra, events, lost);
+	if (v->bpftrace)
+		events = bpftrace_counts(t.out);
+	if (!v->bpftrace || events)
+		snprintf(extra, sizeof(extra), "(%llu %s, %llu lost, %.0f/s)", events,
+			 v->bpftrace ? "calls counted" : "events", lost,
+			 ns > 0 ? events / (done * ns / 1e9) : 0);
+	report(v->name, ns, done, extra, events, lost);
 }
 
 int main(void)
 {
-	char *plain[] = { TRACER, NULL };
-	char *json[] = { TRACER, "-j", NULL };
-	char *summary[] = { TRACER, "--summary", NULL };
-	char *mapunmap[] = { TRACER, "-e", "map,unmap", NULL };
-	char *filtered[] = { TRACER, "-p", "1", NULL };
-	char prog_kp[512], prog_kf[512], fkp[256], fkf[256];
-	char *bt_kp[] = { BPFTRACE, "-e", prog_kp, NULL };
-	char *bt_kf[] = { BPFTRACE, "-e", prog_kf, NULL };
+	static char prog_kp[512], prog_kf[512], prog_hist[512];
+#define DT(label, ...) { .name = label, .argv = { TRACER, __VA_ARGS__ } }
+#define STAGE(label, stage) { .name = "  stage: " label, .argv = { TRACER, NULL }, \
+			      .env = "DMABUF_TRACE_PROFILE=" stage }
+#define BT(label, prog) { .name = label, .argv = { BPFTRACE, "-e", prog, NULL }, .bpftrace = true }
+	static const struct variant variants[] = {
+		DT("dmabuf-trace", NULL),
+		DT("dmabuf-trace -j", "-j", NULL),
+		DT("dmabuf-trace --summary", "--summary", NULL),
+		DT("dmabuf-trace -e map,unmap", "-e", "map,unmap", NULL),
+		/* every probe attached, every call dropped by the in-kernel -p filter */
+		DT("dmabuf-trace -p 1", "-p", "1", NULL),
+		/* the text run, stopped at each stage */
+		STAGE("programs return at once", "attach"),
+		STAGE("records built, not sent", "build"),
+		STAGE("sent, reader drops them", "drop"),
+		STAGE("decoded, not printed", "decode"),
+		/*
+		 * Where the kernel's time goes, per program (the stats cost a little
+		 * too). Only where the reader is idle: icount counts both vCPUs, so a
+		 * busy reader's work would be charged to whatever program ran meanwhile.
+		 */
+		{ .name = "  stage: built, not sent; program stats", .argv = { TRACER, NULL },
+		  .env = "DMABUF_TRACE_PROFILE=build", .stats = true },
+		{ .name = "dmabuf-trace --summary, program stats",
+		  .argv = { TRACER, "--summary", NULL }, .stats = true },
+		BT("bpftrace count() kprobe", prog_kp),
+		BT("bpftrace count() kfunc", prog_kf),
+		BT("bpftrace hist() map/unmap, kfunc", prog_hist),
+	};
 	struct dmabuf_lab_export ex;
-	unsigned int done;
+	char fkp[256], fkf[256];
+	unsigned int done, i;
 	int lab;
 	double again;
 
+	pin(0);
 	lab = open(DMABUF_LAB_DEVICE, O_RDWR | O_CLOEXEC);
 	memset(&ex, 0, sizeof(ex));
 	ex.size = sizeof(ex);
@@ -184,22 +368,19 @@ int main(void)
 	snprintf(fkf, sizeof(fkf), "kfunc:" FUNCS, "kfunc");
 	snprintf(prog_kp, sizeof(prog_kp), "%s { @[probe] = count(); }", fkp);
 	snprintf(prog_kf, sizeof(prog_kf), "%s { @[probe] = count(); }", fkf);
+	snprintf(prog_hist, sizeof(prog_hist), "%s", BT_HIST);
 
 	printf("# %u iterations of attach -> map -> unmap -> detach in the kernel\n", ITERATIONS);
 	loop(lab, ex.fd, &done);	/* warm up: caches, allocator */
 	base_ns = loop(lab, ex.fd, &done);
 	report("untraced", base_ns, done, "", 0, 0);
-	traced(lab, ex.fd, "dmabuf-trace", plain, false);
-	traced(lab, ex.fd, "dmabuf-trace -j", json, false);
-	traced(lab, ex.fd, "dmabuf-trace --summary", summary, false);
-	traced(lab, ex.fd, "dmabuf-trace -e map,unmap", mapunmap, false);
-	/* every probe attached, every call dropped by the in-kernel -p filter */
-	traced(lab, ex.fd, "dmabuf-trace -p 1 (probes only)", filtered, false);
-	if (!access(BPFTRACE, X_OK)) {
-		traced(lab, ex.fd, "bpftrace count() kprobe", bt_kp, true);
-		traced(lab, ex.fd, "bpftrace count() kfunc", bt_kf, true);
-	} else {
-		printf("bpftrace: not in the guest (bench/run.sh adds it when it can)\n");
+	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		if (variants[i].bpftrace && access(BPFTRACE, X_OK)) {
+			printf("%-38s not in the guest (bench/run.sh adds it when it can)\n",
+			       variants[i].name);
+			continue;
+		}
+		traced(lab, ex.fd, &variants[i]);
 	}
 	again = loop(lab, ex.fd, &done);
 	report("untraced, again", again, done, "(the baseline's noise)", 0, 0);

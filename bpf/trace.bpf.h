@@ -2,8 +2,20 @@
 /*
  * trace.bpf.h - the body of bpf/trace.bpf.c: its configuration (rodata
  * lib/trace.c fills before the load), the kernel flavours of CO-RE, the
- * maps, and the functions that build one record per event; the programs
+ * maps, and the functions that turn one call into one event; the programs
  * that call them per attach method are in trace.bpf.c.
+ *
+ * What an event costs is what this file is written around (bench/README.md):
+ *   - fentry/fexit/tp_btf programs get typed (BTF) pointers and read fields
+ *     with plain loads (RD(true, ...)); only the kprobe flavour and pointers
+ *     the verifier cannot type (void *private_data) go through
+ *     bpf_probe_read_kernel (RD(false, ...));
+ *   - an event is gathered into a small struct ev on the stack first; the
+ *     filters run on it before anything is reserved, and strings are read
+ *     only into the record that is sent (or once per summary entry);
+ *   - entry state lives in task storage (a slot per call site), not in a
+ *     hash keyed by thread: no hashing, locking or deletion per call;
+ *   - --summary aggregates here (dt_sum), no record goes to user space.
  */
 #ifndef DMABUF_TRACE_BPF_H
 #define DMABUF_TRACE_BPF_H
@@ -19,6 +31,10 @@
 #define MUTEX_FLAGS	0x07UL
 #define RT_MUTEX_FLAGS	0x01UL
 #define SITE_MMAP_FD	(TRACE_EV__COUNT + 1)	/* dma_buf_mmap_internal vs dma_buf_mmap */
+#define NSITES		(TRACE_EV__COUNT + 2)
+
+/* A field of P: a plain load where P is a typed pointer, else a probe read. */
+#define RD(direct, p, field) ((direct) ? (p)->field : BPF_CORE_READ(p, field))
 
 /* --- configuration, set by lib/trace.c before the load ------------------- */
 
@@ -36,8 +52,14 @@ const volatile bool want_stack = false;
 const volatile bool all_callers_lock = false;
 const volatile __u32 move_notify = TRACE_MN_UNKNOWN;
 const volatile bool use_perfbuf = false;
+/* calls in flight: task storage (5.11+), else the dt_inflight hash */
+const volatile bool use_task_storage = true;
+/* --summary: aggregate into dt_sum instead of sending records */
+const volatile bool summary = false;
 /* wake the reader only when this much waits: it polls every 100 ms anyway */
 const volatile __u64 wakeup_bytes = 0;
+/* DMABUF_TRACE_PROFILE: stop at a stage, to measure what each costs (bench/) */
+const volatile __u32 profile = TRACE_PROFILE_OFF;
 
 /* --- kernel flavours ----------------------------------------------------- */
 
@@ -76,31 +98,48 @@ struct {
 	__uint(max_entries, 8 << 20);
 } dt_events SEC(".maps");
 
-/* Where a perf-buffer record is built (too large for the stack). */
+/* Scratch too large for the stack: a perf-buffer record, a new summary entry. */
+union heap {
+	struct trace_move_rec m;
+	struct trace_sum_val s;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct trace_move_rec);
+	__type(value, union heap);
 } dt_heap SEC(".maps");
+
+struct inflight {
+	__u64 ts;		/* 0: no call in flight */
+	__u64 a0, a1, a2;	/* the arguments a kretprobe cannot see */
+	__u64 sgt_before;	/* map/unmap: attach->sgt at entry (the cache era) */
+	__u32 contract;
+	__u32 resv;		/* enum trace_resv, or ~0 when not read */
+};
+
+/* Calls between entry and exit, per task: one slot per call site. */
+struct task_calls {
+	struct inflight slot[NSITES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_calls);
+} dt_calls SEC(".maps");
 
 struct inflight_key {
 	__u32 tid;
 	__u32 site;
 };
 
-struct inflight {
-	__u64 ts;
-	__u64 a0, a1, a2;
-	__u64 sgt_before;	/* map/unmap: attach->sgt at entry (the cache era) */
-	__u32 contract;
-	__u32 resv;		/* enum trace_resv, or ~0 when not read */
-};
-
 /*
- * Calls between entry and exit. A preallocated hash: an entry lives for one
- * call (exit takes it out, also on error returns), so it cannot fill up
- * with leftovers; an LRU would cost more per call.
+ * The same without task storage (before 5.11, where there is no ring buffer
+ * either: lib/trace.c pairs the two). A preallocated hash: an entry lives
+ * for one call (exit takes it out, also on error returns).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -123,6 +162,14 @@ struct {
 	__uint(value_size, TRACE_STACK_DEPTH * sizeof(__u64));
 } dt_stacks SEC(".maps");
 
+/* --summary; lib/trace.c shrinks it to one entry otherwise */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TRACE_SUM_ENTRIES);
+	__type(key, struct trace_sum_key);
+	__type(value, struct trace_sum_val);
+} dt_sum SEC(".maps");
+
 /* --- helpers ------------------------------------------------------------- */
 
 static __always_inline void count(__u32 which)
@@ -141,7 +188,7 @@ static __always_inline bool is_err(__u64 p)
 /* Cheap checks first: is this event wanted, from this process? */
 static __always_inline bool wanted(__u32 kind)
 {
-	if (!(event_mask & (1u << kind)))
+	if (profile == TRACE_PROFILE_ATTACH || !(event_mask & (1u << kind)))
 		return false;
 	if (filter_tgid && (bpf_get_current_pid_tgid() >> 32) != filter_tgid) {
 		count(TRACE_CNT_FILTERED);
@@ -172,16 +219,29 @@ static __always_inline bool read_str(char *dst, __u32 size, const char *src)
 	return n == size && !bpf_probe_read_kernel(&last, 1, src + size - 1) && last;
 }
 
-static __always_inline __u32 resv_owner_state(struct dma_buf *d)
+static __always_inline bool str_eq(const char *a, const volatile char *b, __u32 len)
 {
-	struct dma_resv *resv = BPF_CORE_READ(d, resv);
+	__u32 i;
+
+	for (i = 0; i < len; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return true;
+}
+
+static __always_inline __u32 resv_owner_state(struct dma_buf *d, bool direct)
+{
+	struct dma_resv *resv = RD(direct, d, resv);
 	__u64 owner;
 
 	if (bpf_core_field_exists(resv->lock.base.owner)) {
-		owner = BPF_CORE_READ(resv, lock.base.owner.counter);
+		owner = RD(direct, resv, lock.base.owner.counter);
 		owner &= ~MUTEX_FLAGS;
 	} else {
-		owner = (__u64)BPF_CORE_READ((struct dma_resv___rt *)resv, lock.base.rtmutex.owner);
+		owner = (__u64)RD(direct, (struct dma_resv___rt *)resv, lock.base.rtmutex.owner);
 		owner &= ~RT_MUTEX_FLAGS;
 	}
 	if (!owner)
@@ -198,24 +258,24 @@ static __always_inline __u32 need_held(__u32 state, __u32 rule)
 			      TRACE_CONTRACT_NOT_HELD, rule);
 }
 
-static __always_inline bool exp_dynamic(struct dma_buf *d, bool *known)
+static __always_inline bool exp_dynamic(struct dma_buf *d, bool *known, bool direct)
 {
-	const struct dma_buf_ops *ops = BPF_CORE_READ(d, ops);
+	const struct dma_buf_ops *ops = RD(direct, d, ops);
 
 	*known = bpf_core_field_exists(ops->pin);
-	return *known && BPF_CORE_READ(ops, pin);
+	return *known && RD(direct, ops, pin);
 }
 
-static __always_inline bool imp_dynamic(struct dma_buf_attachment *a)
+static __always_inline bool imp_dynamic(struct dma_buf_attachment *a, bool direct)
 {
-	return bpf_core_field_exists(a->importer_ops) && BPF_CORE_READ(a, importer_ops);
+	return bpf_core_field_exists(a->importer_ops) && RD(direct, a, importer_ops);
 }
 
-static __always_inline __u64 attach_sgt(struct dma_buf_attachment *a)
+static __always_inline __u64 attach_sgt(struct dma_buf_attachment *a, bool direct)
 {
 	if (!cache_era())
 		return 0;
-	return (__u64)BPF_CORE_READ((struct dma_buf_attachment___cache *)a, sgt);
+	return (__u64)RD(direct, (struct dma_buf_attachment___cache *)a, sgt);
 }
 
 /*
@@ -224,199 +284,18 @@ static __always_inline __u64 attach_sgt(struct dma_buf_attachment *a)
  * a dynamic exporter unless the core's cached table answers.
  */
 static __always_inline __u32 map_contract(struct dma_buf_attachment *a, struct dma_buf *d,
-					  bool cached_hit, __u32 *state)
+					  bool cached_hit, __u32 *state, bool direct)
 {
 	bool known;
 
-	*state = resv_owner_state(d);
+	*state = resv_owner_state(d, direct);
 	if (all_callers_lock)
 		return need_held(*state, TRACE_RULE_ALL_CALLERS);
-	if (imp_dynamic(a))
+	if (imp_dynamic(a, direct))
 		return need_held(*state, TRACE_RULE_IMP_DYNAMIC);
-	if (!cached_hit && exp_dynamic(d, &known))
+	if (!cached_hit && exp_dynamic(d, &known, direct))
 		return need_held(*state, TRACE_RULE_EXP_DYNAMIC);
 	return TRACE_CONTRACT_OK;
-}
-
-static __always_inline struct trace_rec *ev_reserve(__u32 size)
-{
-	struct trace_rec *e;
-	__u32 zero = 0;
-
-	if (!use_perfbuf) {
-		e = bpf_ringbuf_reserve(&dt_events, size, 0);
-		if (!e)
-			count(TRACE_CNT_LOST);
-		return e;
-	}
-	return bpf_map_lookup_elem(&dt_heap, &zero);
-}
-
-static __always_inline void ev_discard(struct trace_rec *e)
-{
-	count(TRACE_CNT_FILTERED);
-	if (!use_perfbuf)
-		bpf_ringbuf_discard(e, 0);
-}
-
-static __always_inline bool str_eq(const char *a, const volatile char *b, __u32 len)
-{
-	__u32 i;
-
-	for (i = 0; i < len; i++) {
-		if (a[i] != b[i])
-			return false;
-		if (!a[i])
-			return true;
-	}
-	return true;
-}
-
-/* The filters that need the record's fields; false drops the record. */
-static __always_inline bool ev_match(struct trace_rec *e)
-{
-	if (filter_ino && (!(e->flags & TRACE_F_HAS_BUF) || e->ino != filter_ino))
-		return false;
-	if (filter_comm_on && !str_eq(e->comm, filter_comm, TRACE_COMM_LEN))
-		return false;
-	if (filter_exp_on && (!(e->flags & TRACE_F_HAS_BUF) ||
-			      !str_eq(e->exporter, filter_exp, TRACE_EXP_NAME_LEN)))
-		return false;
-	if (filter_dev_on && (!(e->flags & TRACE_F_HAS_DEV) ||
-			      !str_eq(e->device, filter_dev, TRACE_DEV_LEN)))
-		return false;
-	return true;
-}
-
-static __always_inline void ev_submit(void *ctx, struct trace_rec *e, __u32 size)
-{
-	if (!ev_match(e)) {
-		ev_discard(e);
-		return;
-	}
-	if (want_stack) {
-		long id = bpf_get_stackid(ctx, &dt_stacks, 0);
-
-		if (id >= 0) {
-			e->stack_id = (__u32)id;
-			e->flags |= TRACE_F_HAS_STACK;
-		} else {
-			count(TRACE_CNT_STACK_LOST);
-		}
-	}
-	count(TRACE_CNT_EVENTS);
-	if (!use_perfbuf) {
-		/*
-		 * A wakeup per record (the default when the reader is idle) costs
-		 * more than the record: wake it only when enough waits.
-		 */
-		bpf_ringbuf_submit(e, wakeup_bytes &&
-				   bpf_ringbuf_query(&dt_events, BPF_RB_AVAIL_DATA) < wakeup_bytes ?
-				   BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP);
-		return;
-	}
-	if (bpf_perf_event_output(ctx, &dt_events, BPF_F_CURRENT_CPU, e, size))
-		count(TRACE_CNT_LOST);
-}
-
-static __always_inline void ev_init(struct trace_rec *e, __u32 kind, __u32 method, __u32 size)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	e->ts_ns = bpf_ktime_get_ns();
-	e->ino = 0;
-	e->size = 0;
-	e->latency_ns = 0;
-	e->ret = 0;
-	e->attach = 0;
-	e->kind = kind;
-	e->method = method;
-	e->size_rec = size;
-	e->flags = 0;
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
-	e->dir = TRACE_DIR_UNSET;
-	e->contract = 0;
-	e->resv = 0;
-	e->fd = 0;
-	e->stack_id = 0;
-	e->pad = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->exporter[0] = '\0';
-	e->name[0] = '\0';
-	e->device[0] = '\0';
-}
-
-static __always_inline void ev_buf(struct trace_rec *e, struct dma_buf *d)
-{
-	const char *name;
-	bool known, dyn;
-
-	if (!d || is_err((__u64)d))
-		return;
-	e->ino = BPF_CORE_READ(d, file, f_inode, i_ino);
-	e->size = BPF_CORE_READ(d, size);
-	if (read_str(e->exporter, sizeof(e->exporter), BPF_CORE_READ(d, exp_name)))
-		e->flags |= TRACE_F_EXP_CUT;
-	/* name belongs to name_lock: a rename under the read may mix; accepted */
-	name = BPF_CORE_READ(d, name);
-	if (name) {
-		e->flags |= TRACE_F_HAS_NAME;
-		if (read_str(e->name, sizeof(e->name), name))
-			e->flags |= TRACE_F_NAME_CUT;
-	}
-	dyn = exp_dynamic(d, &known);
-	if (known)
-		e->flags |= TRACE_F_EXP_DYN_KNOWN | (dyn ? TRACE_F_EXP_DYN : 0);
-	e->flags |= TRACE_F_HAS_BUF;
-}
-
-static __always_inline void ev_dev(struct trace_rec *e, struct device *dev)
-{
-	const char *dname;
-
-	if (!dev)
-		return;
-	/* dev_name(): init_name until device_add(), then kobj.name */
-	dname = BPF_CORE_READ(dev, init_name);
-	if (!dname)
-		dname = BPF_CORE_READ(dev, kobj.name);
-	if (read_str(e->device, sizeof(e->device), dname))
-		e->flags |= TRACE_F_DEV_CUT;
-	e->flags |= TRACE_F_HAS_DEV;
-}
-
-static __always_inline void ev_att(struct trace_rec *e, struct dma_buf_attachment *a)
-{
-	if (!a || is_err((__u64)a))
-		return;
-	e->attach = (__u64)a;
-	ev_dev(e, BPF_CORE_READ(a, dev));
-	if (bpf_core_field_exists(a->importer_ops))
-		e->flags |= TRACE_F_IMP_DYN_KNOWN | (imp_dynamic(a) ? TRACE_F_IMP_DYN : 0);
-	if (bpf_core_field_exists(a->peer2peer))
-		e->flags |= TRACE_F_P2P_KNOWN | (BPF_CORE_READ(a, peer2peer) ? TRACE_F_P2P : 0);
-}
-
-static __always_inline void ev_set(struct trace_rec *e, __u32 flag_known, __u32 flag, int v)
-{
-	if (v >= 0)
-		e->flags |= flag_known | (v ? flag : 0);
-}
-
-static __always_inline void ev_ret(struct trace_rec *e, __s64 ret)
-{
-	e->ret = (__u64)ret;
-	e->flags |= TRACE_F_HAS_RET;
-}
-
-static __always_inline void ev_contract(struct trace_rec *e, __u32 contract, __u32 resv)
-{
-	e->contract = contract;
-	if (resv <= TRACE_RESV_OTHER) {
-		e->resv = resv;
-		e->flags |= TRACE_F_HAS_RESV;
-	}
 }
 
 /*
@@ -443,32 +322,58 @@ static __always_inline int map_pins(bool exp_dyn, bool exp_known, bool imp_dyn)
 
 /* --- entry/exit state ---------------------------------------------------- */
 
-static __always_inline struct inflight_key ikey(__u32 site)
+static __always_inline struct inflight *task_slot(__u32 site, bool create)
 {
-	struct inflight_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .site = site };
+	struct task_calls *tc;
 
-	return k;
+	tc = bpf_task_storage_get(&dt_calls, bpf_get_current_task_btf(), 0,
+				  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!tc || site >= NSITES)
+		return NULL;
+	return &tc->slot[site];
 }
 
 static __always_inline void enter(__u32 site, __u64 a0, __u64 a1, __u64 a2, __u64 sgt,
 				  __u32 contract, __u32 resv)
 {
-	struct inflight_key k = ikey(site);
+	struct inflight_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .site = site };
 	struct inflight v = {
 		.ts = bpf_ktime_get_ns(), .a0 = a0, .a1 = a1, .a2 = a2, .sgt_before = sgt,
 		.contract = contract, .resv = resv,
 	};
+	struct inflight *s;
 
+	if (use_task_storage) {
+		s = task_slot(site, true);
+		if (s)
+			*s = v;
+		else
+			count(TRACE_CNT_INFLIGHT_FULL);
+		return;
+	}
 	if (bpf_map_update_elem(&dt_inflight, &k, &v, BPF_ANY))
 		count(TRACE_CNT_INFLIGHT_FULL);
 }
 
-/* Takes the entry state of SITE out of the map into *out; false if none. */
+/* Takes the entry state of SITE out into *out; false if none. */
 static __always_inline bool leave(__u32 site, struct inflight *out)
 {
-	struct inflight_key k = ikey(site);
-	struct inflight *v = bpf_map_lookup_elem(&dt_inflight, &k);
+	struct inflight_key k;
+	struct inflight *v;
 
+	if (profile == TRACE_PROFILE_ATTACH)
+		return false;
+	if (use_task_storage) {
+		v = task_slot(site, false);
+		if (!v || !v->ts)
+			return false;
+		*out = *v;
+		v->ts = 0;
+		return true;
+	}
+	k.tid = (__u32)bpf_get_current_pid_tgid();
+	k.site = site;
+	v = bpf_map_lookup_elem(&dt_inflight, &k);
 	if (!v)
 		return false;
 	*out = *v;
@@ -476,304 +381,319 @@ static __always_inline bool leave(__u32 site, struct inflight *out)
 	return true;
 }
 
-/* --- the events ---------------------------------------------------------- */
+/* --- one event: gathered on the stack, filtered, then sent or counted ---- */
 
-static __always_inline void do_buf_event(void *ctx, __u32 kind, __u32 method, struct dma_buf *d,
-					 __s64 ret, bool has_ret)
+struct ev {
+	__u64 ts, ino, size, latency, ret, att;
+	const char *exp_name, *name, *dev_name;
+	__u64 exp_key, dev_key;		/* --summary keys: the pointers */
+	__u32 kind, method, flags, dir, contract, resv, fd;
+};
+
+static __always_inline void ev_init(struct ev *e, __u32 kind, __u32 method)
 {
-	__u32 size = sizeof(struct trace_rec);
-	struct trace_rec *e;
-
-	if (!wanted(kind))
-		return;
-	e = ev_reserve(size);
-	if (!e)
-		return;
-	ev_init(e, kind, method, size);
-	if (!is_err((__u64)d))
-		ev_buf(e, d);
-	if (has_ret)
-		ev_ret(e, is_err((__u64)d) ? (__s64)d : ret);
-	ev_submit(ctx, e, size);
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->method = method;
+	e->dir = TRACE_DIR_UNSET;
 }
 
-static __always_inline void do_fd_event(void *ctx, __u32 kind, __u32 method, struct dma_buf *d,
-					__s32 fd, __s64 ret)
+static __always_inline void ev_buf(struct ev *e, struct dma_buf *d, bool direct)
 {
-	__u32 size = sizeof(struct trace_rec);
-	struct trace_rec *e;
-
-	if (!wanted(kind))
-		return;
-	e = ev_reserve(size);
-	if (!e)
-		return;
-	ev_init(e, kind, method, size);
-	if (!is_err((__u64)d))
-		ev_buf(e, d);
-	if (fd >= 0) {
-		e->fd = (__u32)fd;
-		e->flags |= TRACE_F_HAS_FD;
-	}
-	ev_ret(e, ret);
-	ev_submit(ctx, e, size);
-}
-
-/* attach: A is the attachment or an ERR_PTR (then DEV and IMP_OPS tell who tried) */
-static __always_inline void do_attach(void *ctx, __u32 method, struct dma_buf *d,
-				      struct dma_buf_attachment *a, struct device *dev,
-				      __u64 imp_ops, bool has_imp_ops, __u64 latency)
-{
-	__u32 size = sizeof(struct trace_rec);
-	struct trace_rec *e;
 	bool known, dyn;
 
-	if (!wanted(TRACE_EV_ATTACH))
+	if (!d || is_err((__u64)d))
 		return;
-	e = ev_reserve(size);
-	if (!e)
-		return;
-	ev_init(e, TRACE_EV_ATTACH, method, size);
-	ev_buf(e, d);
-	if (is_err((__u64)a)) {
-		ev_ret(e, (__s64)a);
-		ev_dev(e, dev);
-		if (has_imp_ops)
-			e->flags |= TRACE_F_IMP_DYN_KNOWN | (imp_ops ? TRACE_F_IMP_DYN : 0);
-	} else {
-		ev_att(e, a);
-		ev_ret(e, 0);
-		if (cache_era()) {
-			bool cached = attach_sgt(a) != 0;
+	e->ino = direct ? d->file->f_inode->i_ino : BPF_CORE_READ(d, file, f_inode, i_ino);
+	e->size = RD(direct, d, size);
+	e->exp_name = RD(direct, d, exp_name);
+	e->exp_key = (__u64)e->exp_name;
+	/* name belongs to name_lock: a rename under the read may mix; accepted */
+	e->name = RD(direct, d, name);
+	if (e->name)
+		e->flags |= TRACE_F_HAS_NAME;
+	dyn = exp_dynamic(d, &known, direct);
+	if (known)
+		e->flags |= TRACE_F_EXP_DYN_KNOWN | (dyn ? TRACE_F_EXP_DYN : 0);
+	e->flags |= TRACE_F_HAS_BUF;
+}
 
-			dyn = exp_dynamic(d, &known);
-			ev_set(e, TRACE_F_CACHED_KNOWN, TRACE_F_CACHED, cached);
-			if (known)
-				ev_set(e, TRACE_F_PINNED_KNOWN, TRACE_F_PINNED, cached && dyn);
+static __always_inline void ev_dev(struct ev *e, struct device *dev, bool direct)
+{
+	if (!dev)
+		return;
+	/* dev_name(): init_name until device_add(), then kobj.name */
+	e->dev_name = RD(direct, dev, init_name);
+	if (!e->dev_name)
+		e->dev_name = RD(direct, dev, kobj.name);
+	e->dev_key = (__u64)dev;
+	e->flags |= TRACE_F_HAS_DEV;
+}
+
+static __always_inline void ev_att(struct ev *e, struct dma_buf_attachment *a, bool direct)
+{
+	if (!a || is_err((__u64)a))
+		return;
+	e->att = (__u64)a;
+	ev_dev(e, RD(direct, a, dev), direct);
+	if (bpf_core_field_exists(a->importer_ops))
+		e->flags |= TRACE_F_IMP_DYN_KNOWN | (imp_dynamic(a, direct) ? TRACE_F_IMP_DYN : 0);
+	if (bpf_core_field_exists(a->peer2peer))
+		e->flags |= TRACE_F_P2P_KNOWN | (RD(direct, a, peer2peer) ? TRACE_F_P2P : 0);
+}
+
+static __always_inline void ev_set(struct ev *e, __u32 flag_known, __u32 flag, int v)
+{
+	if (v >= 0)
+		e->flags |= flag_known | (v ? flag : 0);
+}
+
+static __always_inline void ev_ret(struct ev *e, __s64 ret)
+{
+	e->ret = (__u64)ret;
+	e->flags |= TRACE_F_HAS_RET;
+}
+
+static __always_inline void ev_contract(struct ev *e, __u32 contract, __u32 resv)
+{
+	e->contract = contract;
+	if (resv <= TRACE_RESV_OTHER) {
+		e->resv = resv;
+		e->flags |= TRACE_F_HAS_RESV;
+	}
+}
+
+/* The filters that need the buffer or the device; false drops the event. */
+static __always_inline bool ev_match(struct ev *e, char *comm, char *exp, char *dev)
+{
+	if (filter_ino && (!(e->flags & TRACE_F_HAS_BUF) || e->ino != filter_ino))
+		return false;
+	if (filter_comm_on) {
+		bpf_get_current_comm(comm, TRACE_COMM_LEN);
+		if (!str_eq(comm, filter_comm, TRACE_COMM_LEN))
+			return false;
+	}
+	if (filter_exp_on) {
+		if (!(e->flags & TRACE_F_HAS_BUF))
+			return false;
+		read_str(exp, TRACE_EXP_NAME_LEN, e->exp_name);
+		if (!str_eq(exp, filter_exp, TRACE_EXP_NAME_LEN))
+			return false;
+	}
+	if (filter_dev_on) {
+		if (!(e->flags & TRACE_F_HAS_DEV))
+			return false;
+		read_str(dev, TRACE_DEV_LEN, e->dev_name);
+		if (!str_eq(dev, filter_dev, TRACE_DEV_LEN))
+			return false;
+	}
+	return true;
+}
+
+/* floor(log2(v)), 0 for 0, at most TRACE_SUM_SLOTS - 1: lib/trace_summary.c's slot */
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 r = 0;
+
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	if (v >> 1)
+		r += 1;
+	return r < TRACE_SUM_SLOTS ? r : TRACE_SUM_SLOTS - 1;
+}
+
+/* --summary: counts, latency and its histogram of the event's entry in dt_sum. */
+static __always_inline void ev_count(struct ev *e)
+{
+	/* the keys are 0 unless set: no arithmetic on them, they may be typed pointers */
+	struct trace_sum_key k = {
+		.exp = e->exp_key,
+		.dev = e->dev_key,
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.kind = e->kind | (e->flags & TRACE_F_HAS_BUF ? TRACE_SUM_HAS_BUF : 0) |
+			(e->flags & TRACE_F_HAS_DEV ? TRACE_SUM_HAS_DEV : 0),
+	};
+	struct trace_sum_val *v = bpf_map_lookup_elem(&dt_sum, &k);
+	__u32 zero = 0, slot;
+	union heap *h;
+
+	if (!v) {
+		/* first sight: the names, once per entry */
+		h = bpf_map_lookup_elem(&dt_heap, &zero);
+		if (!h)
+			return;
+		__builtin_memset(&h->s, 0, sizeof(h->s));
+		h->s.first_ns = e->ts;
+		if (e->flags & TRACE_F_HAS_BUF)
+			read_str(h->s.exporter, TRACE_EXP_NAME_LEN, e->exp_name);
+		if (e->flags & TRACE_F_HAS_DEV)
+			read_str(h->s.device, TRACE_DEV_LEN, e->dev_name);
+		bpf_get_current_comm(h->s.comm, TRACE_COMM_LEN);
+		bpf_map_update_elem(&dt_sum, &k, &h->s, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&dt_sum, &k);
+		if (!v) {
+			count(TRACE_CNT_SUM_FULL);
+			return;
 		}
 	}
-	if (latency) {
-		e->latency_ns = latency;
-		e->flags |= TRACE_F_HAS_LATENCY;
-	}
-	ev_submit(ctx, e, size);
+	__sync_fetch_and_add(&v->count, 1);
+	if (!(e->flags & TRACE_F_HAS_LATENCY))
+		return;
+	slot = log2_slot(e->latency);
+	__sync_fetch_and_add(&v->hist[slot & (TRACE_SUM_SLOTS - 1)], 1);
+	__sync_fetch_and_add(&v->lat_n, 1);
+	__sync_fetch_and_add(&v->lat_sum, e->latency);
+	/* no atomic min/max before BPF v3: two CPUs on one entry may race here */
+	if (!v->lat_min || e->latency < v->lat_min)
+		v->lat_min = e->latency;
+	if (e->latency > v->lat_max)
+		v->lat_max = e->latency;
 }
 
-static __always_inline void do_detach(void *ctx, __u32 method, struct dma_buf *d,
-				      struct dma_buf_attachment *a)
+static __always_inline struct trace_rec *rec_reserve(__u32 size)
 {
-	__u32 size = sizeof(struct trace_rec);
-	struct trace_rec *e;
-	bool known, dyn;
+	struct trace_rec *r;
+	__u32 zero = 0;
 
-	if (!wanted(TRACE_EV_DETACH))
-		return;
-	e = ev_reserve(size);
-	if (!e)
-		return;
-	ev_init(e, TRACE_EV_DETACH, method, size);
-	ev_buf(e, d);
-	ev_att(e, a);
-	/* tracepoint: it fires after the cached table is gone; only entry probes see it */
-	if (cache_era() && method != TRACE_M_TRACEPOINT) {
-		bool cached = attach_sgt(a) != 0;
-
-		dyn = exp_dynamic(d, &known);
-		ev_set(e, TRACE_F_CACHED_KNOWN, TRACE_F_CACHED, cached);
-		if (known)
-			ev_set(e, TRACE_F_PINNED_KNOWN, TRACE_F_PINNED, cached && dyn);
+	if (!use_perfbuf) {
+		r = bpf_ringbuf_reserve(&dt_events, size, 0);
+		if (!r)
+			count(TRACE_CNT_LOST);
+		return r;
 	}
-	ev_submit(ctx, e, size);
+	return bpf_map_lookup_elem(&dt_heap, &zero);
 }
 
-static __always_inline void map_enter(__u32 site, struct dma_buf_attachment *a, __u64 sgt_arg,
-				      __u32 dir)
+/*
+ * The record of E: filters, then (--summary) the count, or a reserved
+ * record with its strings, returned to the caller to send with
+ * rec_submit() (a move record adds its devices first). NULL: nothing to send.
+ */
+static __always_inline struct trace_rec *ev_record(struct ev *e, __u32 size)
 {
-	struct dma_buf *d;
-	__u64 cached_sgt;
-	__u32 state, contract;
-	bool hit;
+	char comm[TRACE_COMM_LEN], exp[TRACE_EXP_NAME_LEN], dev[TRACE_DEV_LEN];
+	struct trace_rec *r;
+	__u64 id;
 
-	if (!wanted(site))
-		return;
-	d = BPF_CORE_READ(a, dmabuf);
-	cached_sgt = attach_sgt(a);
-	/* map: a cached table answers; unmap: the table is the cached one */
-	hit = cached_sgt && (site == TRACE_EV_MAP || cached_sgt == sgt_arg);
-	contract = map_contract(a, d, hit, &state);
-	enter(site, (__u64)a, sgt_arg, dir, cached_sgt, contract, state);
-}
-
-static __always_inline void map_exit(void *ctx, __u32 site, __u32 method, __u64 sgt_ret)
-{
-	__u32 size = sizeof(struct trace_rec);
-	struct dma_buf_attachment *a;
-	struct trace_rec *e;
-	struct inflight in;
-	bool known, dyn, hit;
-	struct dma_buf *d;
-
-	if (!leave(site, &in))
-		return;
-	e = ev_reserve(size);
-	if (!e)
-		return;
-	ev_init(e, site, method, size);
-	a = (void *)in.a0;
-	d = BPF_CORE_READ(a, dmabuf);
-	ev_buf(e, d);
-	ev_att(e, a);
-	e->dir = (__u32)in.a2;
-	e->flags |= TRACE_F_HAS_DIR | TRACE_F_HAS_LATENCY;
-	e->latency_ns = e->ts_ns - in.ts;
-	ev_contract(e, in.contract, in.resv);
-	if (site == TRACE_EV_MAP) {
-		ev_ret(e, is_err(sgt_ret) ? (__s64)sgt_ret : 0);
-		hit = in.sgt_before && !is_err(sgt_ret);
-	} else {
-		hit = in.sgt_before && in.sgt_before == in.a1;
+	if (!ev_match(e, comm, exp, dev)) {
+		count(TRACE_CNT_FILTERED);
+		return NULL;
 	}
-	dyn = exp_dynamic(d, &known);
-	if (site == TRACE_EV_UNMAP || !is_err(sgt_ret)) {
-		ev_set(e, TRACE_F_CACHED_KNOWN, TRACE_F_CACHED, hit);
-		/* a cached table of a dynamic exporter was pinned at attach */
-		ev_set(e, TRACE_F_PINNED_KNOWN, TRACE_F_PINNED,
-		       hit ? (known ? dyn : -1) : map_pins(dyn, known, imp_dynamic(a)));
+	if (TRACE_CONTRACT_CODE(e->contract))
+		count(TRACE_CNT_VIOLATIONS);
+	if (summary) {
+		count(TRACE_CNT_EVENTS);
+		ev_count(e);
+		return NULL;
 	}
-	ev_submit(ctx, e, size);
-}
-
-/* pin, unpin, begin/end_cpu_access: entry state, then one record at exit */
-static __always_inline void call_enter(__u32 site, __u64 obj, bool is_att, __u32 dir)
-{
-	struct dma_buf *d;
-	__u32 state, contract;
-
-	if (!wanted(site))
-		return;
-	d = is_att ? BPF_CORE_READ((struct dma_buf_attachment *)obj, dmabuf) : (void *)obj;
-	state = resv_owner_state(d);
-	if (site == TRACE_EV_PIN || site == TRACE_EV_UNPIN)
-		contract = need_held(state, TRACE_RULE_PIN_MOVE);
-	else if (state == TRACE_RESV_CALLER)
-		contract = TRACE_CONTRACT(TRACE_CONTRACT_HELD, TRACE_RULE_MIGHT_LOCK);
+	r = rec_reserve(size);
+	if (!r)
+		return NULL;
+	r->ts_ns = e->ts;
+	r->ino = e->ino;
+	r->size = e->size;
+	r->latency_ns = e->latency;
+	r->ret = e->ret;
+	r->attach = e->att;
+	r->kind = e->kind;
+	r->method = e->method;
+	r->size_rec = size;
+	r->flags = e->flags;
+	id = bpf_get_current_pid_tgid();
+	r->pid = id >> 32;
+	r->tid = (__u32)id;
+	r->dir = e->dir;
+	r->contract = e->contract;
+	r->resv = e->resv;
+	r->fd = e->fd;
+	r->stack_id = 0;
+	r->pad = 0;
+	if (filter_comm_on)
+		__builtin_memcpy(r->comm, comm, TRACE_COMM_LEN);
 	else
-		contract = TRACE_CONTRACT_OK;
-	enter(site, obj, is_att, dir, 0, contract, state);
-}
-
-static __always_inline void call_exit(void *ctx, __u32 site, __u32 method, __s64 ret, bool has_ret)
-{
-	__u32 size = sizeof(struct trace_rec);
-	struct trace_rec *e;
-	struct inflight in;
-	struct dma_buf *d;
-	void *obj;
-
-	if (!leave(site, &in))
-		return;
-	e = ev_reserve(size);
-	if (!e)
-		return;
-	ev_init(e, site, method, size);
-	/* a plain pointer first: inside BPF_CORE_READ(), in.a0 would be relocated too */
-	obj = (void *)in.a0;
-	if (in.a1) {
-		d = BPF_CORE_READ((struct dma_buf_attachment *)obj, dmabuf);
-		ev_att(e, obj);
-	} else {
-		d = obj;
+		bpf_get_current_comm(r->comm, TRACE_COMM_LEN);
+	r->exporter[0] = '\0';
+	r->name[0] = '\0';
+	r->device[0] = '\0';
+	if (e->flags & TRACE_F_HAS_BUF) {
+		if (filter_exp_on)
+			__builtin_memcpy(r->exporter, exp, TRACE_EXP_NAME_LEN);
+		else if (read_str(r->exporter, TRACE_EXP_NAME_LEN, e->exp_name))
+			r->flags |= TRACE_F_EXP_CUT;
+		if ((e->flags & TRACE_F_HAS_NAME) && read_str(r->name, TRACE_NAME_LEN, e->name))
+			r->flags |= TRACE_F_NAME_CUT;
 	}
-	ev_buf(e, d);
-	if (site == TRACE_EV_BEGIN_CPU || site == TRACE_EV_END_CPU) {
-		e->dir = (__u32)in.a2;
-		e->flags |= TRACE_F_HAS_DIR;
+	if (e->flags & TRACE_F_HAS_DEV) {
+		if (filter_dev_on)
+			__builtin_memcpy(r->device, dev, TRACE_DEV_LEN);
+		else if (read_str(r->device, TRACE_DEV_LEN, e->dev_name))
+			r->flags |= TRACE_F_DEV_CUT;
 	}
-	e->latency_ns = e->ts_ns - in.ts;
-	e->flags |= TRACE_F_HAS_LATENCY;
-	ev_contract(e, in.contract, in.resv);
-	if (has_ret)
-		ev_ret(e, ret);
-	ev_submit(ctx, e, size);
+	return r;
 }
 
-/* vmap (at exit) and vunmap (at entry): the resv from every caller since 6.2 */
-static __always_inline void do_vmap(void *ctx, __u32 kind, __u32 method, struct dma_buf *d,
-				    __s64 ret, bool has_ret)
+static __always_inline void rec_submit(void *ctx, struct trace_rec *r, __u32 size)
 {
-	__u32 size = sizeof(struct trace_rec);
-	struct trace_rec *e;
-	__u32 state;
+	__u64 flags = 0;
 
-	if (!wanted(kind))
-		return;
-	e = ev_reserve(size);
-	if (!e)
-		return;
-	ev_init(e, kind, method, size);
-	ev_buf(e, d);
-	state = resv_owner_state(d);
-	ev_contract(e, all_callers_lock ? need_held(state, TRACE_RULE_ALL_CALLERS) : 0, state);
-	if (has_ret)
-		ev_ret(e, ret);
-	ev_submit(ctx, e, size);
-}
+	if (want_stack) {
+		long id = bpf_get_stackid(ctx, &dt_stacks, 0);
 
-static __always_inline void do_move(void *ctx, __u32 method, struct dma_buf *d)
-{
-	__u32 size = sizeof(struct trace_move_rec);
-	struct list_head *head, *pos;
-	struct trace_move_rec *m;
-	__u32 i, state;
-
-	if (!wanted(TRACE_EV_MOVE))
-		return;
-	m = (void *)ev_reserve(size);
-	if (!m)
-		return;
-	ev_init(&m->e, TRACE_EV_MOVE, method, size);
-	ev_buf(&m->e, d);
-	state = resv_owner_state(d);
-	ev_contract(&m->e, need_held(state, TRACE_RULE_PIN_MOVE), state);
-	m->notified = 0;
-	m->attachments = 0;
-	for (i = 0; i < TRACE_MOVE_DEVS; i++)
-		m->notified_dev[i][0] = '\0';
-	/* the resv protects the list; the caller holds it (else: contract above) */
-	head = (void *)d + bpf_core_field_offset(struct dma_buf, attachments);
-	pos = BPF_CORE_READ(d, attachments.next);
-	for (i = 0; i < TRACE_MOVE_SCAN; i++) {
-		struct dma_buf_attachment *a;
-		const void *iops;
-		const char *dname;
-		struct device *dev;
-		bool notified;
-
-		if (!pos || pos == head)
-			break;
-		a = (void *)pos - bpf_core_field_offset(struct dma_buf_attachment, node);
-		m->attachments++;
-		iops = BPF_CORE_READ(a, importer_ops);
-		notified = iops != NULL;
-		if (notified && bpf_core_field_exists(struct dma_buf_attach_ops___inv,
-						      invalidate_mappings))
-			notified = BPF_CORE_READ((struct dma_buf_attach_ops___inv *)iops,
-						 invalidate_mappings) != NULL;
-		if (notified) {
-			__u32 slot = m->notified;
-
-			if (slot < TRACE_MOVE_DEVS) {
-				dev = BPF_CORE_READ(a, dev);
-				dname = BPF_CORE_READ(dev, init_name);
-				if (!dname)
-					dname = BPF_CORE_READ(dev, kobj.name);
-				read_str(m->notified_dev[slot], TRACE_DEV_LEN, dname);
-			}
-			m->notified++;
+		if (id >= 0) {
+			r->stack_id = (__u32)id;
+			r->flags |= TRACE_F_HAS_STACK;
+		} else {
+			count(TRACE_CNT_STACK_LOST);
 		}
-		pos = BPF_CORE_READ(pos, next);
 	}
-	ev_submit(ctx, &m->e, size);
+	/*
+	 * A wakeup per record (the default when the reader is idle) costs more
+	 * than the record: wake it only when enough waits.
+	 */
+	if (!use_perfbuf)
+		flags = wakeup_bytes &&
+			bpf_ringbuf_query(&dt_events, BPF_RB_AVAIL_DATA) < wakeup_bytes ?
+			BPF_RB_NO_WAKEUP : BPF_RB_FORCE_WAKEUP;
+	if (profile == TRACE_PROFILE_BUILD) {
+		/* a discarded record holds its room until the reader passes it */
+		if (!use_perfbuf)
+			bpf_ringbuf_discard(r, flags);
+		return;
+	}
+	count(TRACE_CNT_EVENTS);
+	if (!use_perfbuf) {
+		bpf_ringbuf_submit(r, flags);
+		return;
+	}
+	if (bpf_perf_event_output(ctx, &dt_events, BPF_F_CURRENT_CPU, r, size))
+		count(TRACE_CNT_LOST);
+}
+
+static __always_inline void ev_send(void *ctx, struct ev *e)
+{
+	struct trace_rec *r = ev_record(e, sizeof(struct trace_rec));
+
+	if (r)
+		rec_submit(ctx, r, sizeof(struct trace_rec));
 }
 
 #endif

@@ -37,10 +37,18 @@ static const struct cmd cmds[] = {
 	{ "devices", do_devices, DMABUF_VIEW_DEVICES, "", "per importing device: attachments and their state" },
 	{ "check", do_check, DMABUF_VIEW_BUFFERS, "",
 	  "findings and their consequence on this kernel; exit 1 when there are any" },
+	{ "report", do_report, DMABUF_VIEW_BUFFERS, "[-o FILE] [--trace SECONDS] [--redact]",
+	  "a bug report: one archive that replays" },
 	{ "help", do_help, DMABUF_VIEW_BUFFERS, "[COMMAND]", "this help, or a command's" },
 	{ "version", do_version, DMABUF_VIEW_BUFFERS, "", "print the version" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* The words after these commands are their own options (report's -o is a file). */
+static bool own_options(const struct cmd *c)
+{
+	return c->func == do_report;
+}
 
 void cli_error(const char *fmt, ...)
 {
@@ -79,7 +87,8 @@ static void usage(FILE *f)
 		"      --min-size SIZE    only buffers of at least SIZE (4096, 64K, 1M)\n"
 		"      --bytes            exact byte counts instead of human sizes\n"
 		"      --source LIST      auto, or any of bpf,debugfs,procfs,sysfs,lab\n"
-		"      --root DIR         read a captured tree or report under DIR instead of /\n"
+		"      --root DIR         read a captured tree or a report (directory or archive)\n"
+		"                         instead of /\n"
 		"  -h, --help             help (of COMMAND when one is given)\n"
 		"  -V, --version          print the version\n");
 }
@@ -116,6 +125,12 @@ static const struct cmd *find_cmd(const char *name)
 
 static void cmd_help(const struct cmd *c)
 {
+	char *own_help[] = { (char *)c->name, "--help", NULL };
+
+	if (own_options(c)) {	/* its options are its own: it knows them best */
+		c->func(1, own_help + 1);
+		return;
+	}
 	printf("Usage: dmabuf [OPTIONS] %s %s\n  %s\n", c->name, c->args, c->help);
 	if (c->func != do_help && c->func != do_version) {
 		printf("\nColumns (-o, --sort; default %s):\n", dmabuf_default_columns(c->view));
@@ -220,14 +235,74 @@ static int parse_pid(const char *text, pid_t *pid)
 	return 0;
 }
 
+#define SHORT_OPTIONS "jpo:s:hV"
+
+/*
+ * Where a command with options of its own stands (the global options stop
+ * there), else ARGC: the first word that is neither an option nor the
+ * argument of one.
+ */
+static int own_options_at(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *p;
+		const struct cmd *hit = NULL;
+		size_t j, n, len;
+		int nhits = 0;
+
+		if (!strcmp(a, "--"))
+			return argc;
+		if (a[0] == '-' && a[1] == '-') {
+			const struct option *lo, *found = NULL;
+
+			n = strcspn(a + 2, "=");
+			for (lo = long_options; lo->name; lo++)
+				if (!strncmp(lo->name, a + 2, n) &&
+				    (!found || strlen(lo->name) == n))
+					found = lo;
+			if (found && found->has_arg == required_argument && !a[2 + n])
+				i++;
+			continue;
+		}
+		if (a[0] == '-' && a[1]) {
+			for (p = a + 1; *p; p++) {
+				const char *o = strchr(SHORT_OPTIONS, *p);
+
+				if (o && o[1] == ':') {
+					i += !p[1];	/* "-o COLS"; "-oCOLS" holds it */
+					break;
+				}
+			}
+			continue;
+		}
+		len = strlen(a);
+		for (j = 0; j < NCMDS; j++) {
+			if (!strcmp(cmds[j].name, a)) {
+				hit = &cmds[j];
+				nhits = 1;
+				break;
+			}
+			if (!strncmp(cmds[j].name, a, len)) {
+				hit = &cmds[j];
+				nhits++;
+			}
+		}
+		return nhits == 1 && own_options(hit) ? i : argc;
+	}
+	return argc;
+}
+
 int main(int argc, char **argv)
 {
+	int end = own_options_at(argc, argv);
 	const struct cmd *c;
 	bool help = false;
 	int opt, ret;
 
 	cli.root = "/";
-	while ((opt = getopt_long(argc, argv, "jpo:s:hV", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(end, argv, SHORT_OPTIONS, long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			cli.json = true;
@@ -288,6 +363,10 @@ int main(int argc, char **argv)
 	}
 	if (cli.json)
 		cli.jw = jw_new(stdout, cli.pretty);
+	if (!help && cli_open_root()) {
+		ret = EXIT_RUNTIME;
+		goto out;
+	}
 	if (optind >= argc) {
 		if (help) {
 			usage(stdout);

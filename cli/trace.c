@@ -119,6 +119,33 @@ static uint64_t now_ns(void)
 
 /* --- output -------------------------------------------------------------- */
 
+/*
+ * One JSON line per event, put together by dmabuf_trace_json_line() (the
+ * writer's bytes, a fraction of its cost) and handed to stdio as one piece;
+ * the writer, which never saw these lines, starts the end line after them.
+ */
+static int json_event(const struct dmabuf_trace_event *ev, const char *const *frames, int n)
+{
+	static char first[4096], *buf = first;
+	static size_t cap = sizeof(first);
+	size_t len = dmabuf_trace_json_line(buf, cap, ev, frames, n);
+
+	if (len + 1 >= cap) {
+		char *more = malloc(len + 2);
+
+		if (!more)
+			return -ENOMEM;
+		if (buf != first)
+			free(buf);
+		buf = more;
+		cap = len + 2;
+		len = dmabuf_trace_json_line(buf, cap, ev, frames, n);
+	}
+	buf[len] = '\n';
+	fwrite(buf, 1, len + 1, stdout);
+	return 0;
+}
+
 static int on_event(void *ctx, const struct dmabuf_trace_event *ev)
 {
 	const char *frames[TRACE_STACK_DEPTH];
@@ -126,19 +153,10 @@ static int on_event(void *ctx, const struct dmabuf_trace_event *ev)
 	int n = 0, i;
 
 	(void)ctx;
-	if (TRACE_CONTRACT_CODE(ev->contract))
-		cli.violations++;
 	if (ev->has_stack)
 		n = dmabuf_trace_stack(cli.trace, ev->stack_id, frames, TRACE_STACK_DEPTH);
-	if (cli.summary) {
-		if (dmabuf_trace_summary_add(cli.sum, ev))
-			return -ENOMEM;
-		return 0;
-	}
-	if (cli.jw) {
-		dmabuf_trace_json(cli.jw, ev, cli.opts.stack ? frames : NULL, n);
-		return 0;
-	}
+	if (cli.jw)
+		return json_event(ev, cli.opts.stack ? frames : NULL, n);
 	dmabuf_trace_line(line, sizeof(line), ev, cli.t0_ns);
 	puts(line);
 	for (i = 0; i < n; i++)
@@ -146,8 +164,13 @@ static int on_event(void *ctx, const struct dmabuf_trace_event *ev)
 	return 0;
 }
 
+/* The kernel counted (--summary): take its counts and print them. */
 static void print_summary(void)
 {
+	int ret = dmabuf_trace_summary_take(cli.trace, cli.sum);
+
+	if (ret)
+		fprintf(stderr, "dmabuf-trace: reading the summary failed: %s\n", strerror(-ret));
 	if (cli.jw)
 		dmabuf_trace_summary_json(cli.sum, cli.jw);
 	else
@@ -246,6 +269,7 @@ static void print_end(uint64_t start)
 	struct dmabuf_trace_counts c;
 
 	dmabuf_trace_counts(cli.trace, &c);
+	cli.violations = c.violations;
 	if (cli.jw) {
 		jw_start_object(cli.jw);
 		jw_name(cli.jw, "end");
@@ -260,10 +284,11 @@ static void print_end(uint64_t start)
 	}
 	fprintf(stderr, "dmabuf-trace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64
 		" contract violations\n", c.events, c.lost, cli.violations);
-	if (c.bad_records || c.inflight_full || c.stack_lost)
+	if (c.bad_records || c.inflight_full || c.stack_lost || c.summary_full)
 		fprintf(stderr, "dmabuf-trace: %" PRIu64 " malformed records, %" PRIu64
-			" calls not tracked (table full), %" PRIu64 " stacks lost\n",
-			c.bad_records, c.inflight_full, c.stack_lost);
+			" calls not tracked (table full), %" PRIu64 " stacks lost, %" PRIu64
+			" events not summarized (table full)\n", c.bad_records, c.inflight_full,
+			c.stack_lost, c.summary_full);
 }
 
 static int run(void)
@@ -402,6 +427,7 @@ static int parse_option(int opt, const char *arg)
 		return 0;
 	case 's':
 		cli.summary = true;
+		cli.opts.summary = true;
 		if (arg) {
 			if (parse_u64(arg, 86400, &v)) {
 				cli_error("--summary takes a number of seconds, not '%s'", arg);

@@ -161,7 +161,47 @@ enum trace_counter {
 	TRACE_CNT_FILTERED = 2,	/* calls a filter dropped */
 	TRACE_CNT_INFLIGHT_FULL = 3,	/* entries the call-tracking map refused */
 	TRACE_CNT_STACK_LOST = 4,	/* stacks the stack map refused */
+	TRACE_CNT_VIOLATIONS = 5,	/* events with a contract violation (after the filters) */
+	TRACE_CNT_SUM_FULL = 6,		/* --summary: events the aggregation map refused */
 	TRACE_CNT__COUNT,
+};
+
+/*
+ * --summary aggregates in the kernel: one entry per (exporter, device,
+ * process, event kind), keyed by the kernel's pointers; the names are read
+ * once, when the entry is made. User space reads and deletes the entries
+ * at each report (lib/trace.c) and merges them by name (lib/trace_summary.c).
+ */
+#define TRACE_SUM_SLOTS		32	/* log2 buckets of latency in ns */
+#define TRACE_SUM_ENTRIES	4096
+#define TRACE_SUM_HAS_BUF	(1u << 8)	/* trace_sum_key.kind: exporter is valid */
+#define TRACE_SUM_HAS_DEV	(1u << 9)	/* device is valid */
+#define TRACE_SUM_KIND(k)	((k) & 0xff)
+
+struct trace_sum_key {
+	__u64 exp;		/* the buffer's exp_name pointer, 0: no buffer */
+	__u64 dev;		/* the attachment's struct device, 0: none */
+	__u32 tgid;
+	__u32 kind;		/* enum trace_event_kind | TRACE_SUM_HAS_* */
+};
+
+struct trace_sum_val {
+	__u64 count;
+	__u64 lat_n, lat_sum, lat_min, lat_max;	/* min and max may race between CPUs */
+	__u64 hist[TRACE_SUM_SLOTS];
+	__u64 first_ns;		/* when the entry was made: reports keep that order */
+	char exporter[TRACE_EXP_NAME_LEN];
+	char device[TRACE_DEV_LEN];
+	char comm[TRACE_COMM_LEN];	/* the process's, when the entry was made */
+};
+
+/* DMABUF_TRACE_PROFILE (bench/): where the tracer stops, to measure each stage. */
+enum trace_profile {
+	TRACE_PROFILE_OFF = 0,
+	TRACE_PROFILE_ATTACH = 1,	/* programs attached, each returns at once */
+	TRACE_PROFILE_BUILD = 2,	/* records built and discarded, never submitted */
+	TRACE_PROFILE_DROP = 3,		/* records submitted; the reader drops them undecoded */
+	TRACE_PROFILE_DECODE = 4,	/* the reader decodes and filters, prints nothing */
 };
 
 #endif

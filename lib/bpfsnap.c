@@ -45,8 +45,10 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "capture.h"
 #include "collect.h"
 #include "collect_priv.h"
+#include "report.h"
 #include "snapshot.h"
 #include "bpf/snapshot.skel.h"	/* generated into the output dir */
 
@@ -138,6 +140,7 @@ static int run_iter(struct dmabuf_snapshot *s, struct bpf_link *link, struct bpf
 			ret = used;
 			break;
 		}
+		dmabuf_capture_bpf_records(s->capture, buf, (size_t)used);
 		memmove(buf, buf + used, have - (size_t)used);
 		have -= (size_t)used;
 	}
@@ -165,6 +168,7 @@ static int attach_and_run(struct dmabuf_snapshot *s, struct bpf_program *prog, i
 	link = bpf_program__attach_iter(prog, map_fd >= 0 ? &opts : NULL);
 	if (!link)
 		return -errno;
+	dmabuf_capture_bpf_iter(s->capture, bpf_program__name(prog), st->owners_of_known);
 	err = run_iter(s, link, st);
 	bpf_link__destroy(link);
 	return err;
@@ -281,6 +285,12 @@ static int load_and_run(struct dmabuf_snapshot *s, struct run *r)
 					  r->mode == MODE_TASK_FILE || r->owner_walk);
 		bpf_program__set_autoload(skel->progs.snap_list,
 					  r->mode == MODE_TASK_FILE && r->use_list);
+		/* maps a path does not use: their smallest (a hash table's buckets
+		 * are allocated and cleared at creation) */
+		if (r->mode == MODE_DMABUF)
+			bpf_map__set_max_entries(skel->maps.seen, 1);
+		if (r->mode != MODE_TASK_FILE || !r->use_list)
+			bpf_map__set_max_entries(skel->maps.walk_chunks, 1);
 		if (getenv("DMABUF_DEBUG")) {	/* the verifier's statistics */
 			bpf_program__set_log_level(skel->progs.snap_dmabuf, 4);
 			bpf_program__set_log_level(skel->progs.snap_task_file, 4);
@@ -498,27 +508,53 @@ static int collect(struct dmabuf_snapshot *s, struct run *r)
 	return 0;
 }
 
-int dmabuf_collect_bpf(struct dmabuf_snapshot *s)
+/*
+ * A captured tree has no kernel to run programs in: a report bundle brings
+ * the records its capture read (bpf/records.txt, lib/report_records.c),
+ * merged again as they were then.
+ */
+static int replay(struct dmabuf_snapshot *s)
+{
+	struct bpfsnap_stats st;
+	int ret;
+
+	memset(&st, 0, sizeof(st));
+	ret = dmabuf_replay_bpf(s, &st);
+	if (ret > 0)
+		ret = resolve_ops(s, &st);
+	bpfsnap_stats_free(&st);
+	if (!ret && s->status[SRC_BPF_I].state == DMABUF_SOURCE_UNUSED)
+		dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_UNAVAILABLE, 0,
+				  "not the live system: root %s is a captured tree", s->root);
+	return ret < 0 ? ret : 0;
+}
+
+static int collect_bpf(struct dmabuf_snapshot *s)
 {
 	libbpf_print_fn_t old;
 	struct run r;
 	int ret;
 
-	if (!dmabuf_root_is_live(s)) {
-		dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_UNAVAILABLE, 0,
-				  "not the live system: root %s is a captured tree", s->root);
-		return 0;
-	}
+	s->status[SRC_BPF_I].state = DMABUF_SOURCE_UNUSED;
+	if (!dmabuf_root_is_live(s))
+		return replay(s);
 	if (access("/sys/kernel/btf/vmlinux", F_OK) && errno == ENOENT) {
 		dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_UNAVAILABLE, errno,
 				  "kernel has no BTF (CONFIG_DEBUG_INFO_BTF)");
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));
-	s->status[SRC_BPF_I].state = DMABUF_SOURCE_UNUSED;
 	old = libbpf_set_print(print_libbpf);
 	ret = collect(s, &r);
 	libbpf_set_print(old);
 	bpfsnap_stats_free(&r.st);
+	return ret;
+}
+
+int dmabuf_collect_bpf(struct dmabuf_snapshot *s)
+{
+	int ret = collect_bpf(s);
+
+	dmabuf_capture_bpf_end(s->capture, s);
 	return ret;
 }

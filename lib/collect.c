@@ -20,9 +20,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "collect.h"
 #include "collect_priv.h"
 #include "escape.h"
+#include "report.h"
 
 int dmabuf_root_open(const struct dmabuf_snapshot *s)
 {
@@ -273,6 +275,8 @@ static void read_release(struct dmabuf_snapshot *s)
 	if (n > 0) {
 		size_t len = strcspn(buf, "\n");
 
+		dmabuf_capture_file(s->capture, buf, (size_t)n, "proc/sys/kernel/osrelease");
+
 		if (len >= sizeof(s->kernel.release))
 			len = sizeof(s->kernel.release) - 1;
 		memcpy(s->kernel.release, buf, len);
@@ -299,17 +303,14 @@ int dmabuf_collect(struct dmabuf_snapshot *s, const struct dmabuf_collect_opts *
 		ret = dmabuf_collect_procfs(s, pid);
 	if (!ret && (want & DMABUF_SRC_SYSFS))
 		ret = dmabuf_collect_sysfs(s);
-	if (!ret && (want & DMABUF_SRC_BPF)) {
-		/* BPF reads the running kernel: never mix it into a captured tree */
-		if (dmabuf_root_is_live(s))
-			ret = dmabuf_collect_bpf(s);
-		else
-			dmabuf_source_set(s, SRC_INDEX(DMABUF_SRC_BPF), DMABUF_SOURCE_UNAVAILABLE,
-					  0, "root %s is a captured tree, not the running kernel",
-					  s->root);
-	}
+	/* on a captured tree, only the records of a report bundle (bpf/records.txt) */
+	if (!ret && (want & DMABUF_SRC_BPF))
+		ret = dmabuf_collect_bpf(s);
 	if (!ret && (want & DMABUF_SRC_LAB))
 		ret = dmabuf_collect_lab(s);
+	/* a report bundle: the sources its capture could not read stay so */
+	if (!ret && !dmabuf_root_is_live(s))
+		ret = dmabuf_replay_sources(s);
 	for (i = 0; i < s->n_buf; i++)
 		if (s->buf[i].n_att > 1)
 			merge_attachments(&s->buf[i]);

@@ -53,6 +53,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "collect.h"
 #include "collect_priv.h"
 #include "escape.h"
@@ -731,6 +732,7 @@ int dmabuf_collect_debugfs(struct dmabuf_snapshot *s)
 		return 0;
 	}
 	close(rootfd);
+	dmabuf_capture_file(s->capture, text, len, "%s", BUFINFO_PATH);
 	ret = dmabuf_parse_bufinfo(s, text, len);
 	free(text);
 	return ret;

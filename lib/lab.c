@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "collect.h"
 #include "collect_priv.h"
 #include "escape.h"
@@ -424,6 +425,7 @@ int dmabuf_collect_lab(struct dmabuf_snapshot *s)
 				  strerror(-ret));
 		return 0;
 	}
+	dmabuf_capture_file(s->capture, text, len, "%s", STATE_PATH);
 	ret = parse_state(s, text, len);
 	free(text);
 	return ret;

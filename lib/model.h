@@ -132,6 +132,8 @@ struct dmabuf_kernel {
 	int move_notify;	/* CONFIG_DMABUF_MOVE_NOTIFY=y; tri-state */
 };
 
+struct dmabuf_capture;
+
 struct dmabuf_snapshot {
 	struct dmabuf_buffer *buf;
 	size_t n_buf, cap_buf;
@@ -144,6 +146,8 @@ struct dmabuf_snapshot {
 	struct dmabuf_source_status status[DMABUF_SRC_COUNT];
 	unsigned int used;	/* sources that contributed */
 	uint64_t taken_ns;	/* CLOCK_REALTIME when taken */
+	/* set by dmabuf report: the collectors hand it what they read (capture.h) */
+	struct dmabuf_capture *capture;
 };
 
 struct dmabuf_snapshot *dmabuf_snapshot_new(const char *root);

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "collect.h"
 #include "collect_priv.h"
 
@@ -52,6 +53,7 @@ struct proc {
 	pid_t pid;
 	int dirfd;
 	bool comm_read, denied;
+	bool held;		/* holds or maps a dma-buf */
 	char comm[17];
 };
 
@@ -65,7 +67,7 @@ static bool denied_err(int err)
 	return err == EACCES || err == EPERM;
 }
 
-static const char *proc_comm(struct proc *p)
+static const char *proc_comm(struct scan *sc, struct proc *p)
 {
 	char buf[64];
 	ssize_t n;
@@ -76,6 +78,7 @@ static const char *proc_comm(struct proc *p)
 	n = dmabuf_read_small(p->dirfd, "comm", buf, sizeof(buf));
 	if (n <= 0)
 		return p->comm;
+	dmabuf_capture_file(sc->s->capture, buf, (size_t)n, "proc/%d/comm", (int)p->pid);
 	/* the kernel ends comm with one newline; a comm may hold others */
 	if (buf[n - 1] == '\n')
 		n--;
@@ -211,7 +214,8 @@ static struct dmabuf_owner *owner_of(struct scan *sc, struct proc *p, uint64_t i
 
 	if (!b)
 		return NULL;
-	o = dmabuf_owner_get(b, p->pid, proc_comm(p));
+	p->held = true;
+	o = dmabuf_owner_get(b, p->pid, proc_comm(sc, p));
 	if (!o)
 		return NULL;
 	b->seen |= DMABUF_SRC_PROCFS;
@@ -235,6 +239,9 @@ static void scan_fd(struct scan *sc, struct proc *p, int fddir, int *fdinfodir, 
 	if (*fdinfodir < 0)
 		*fdinfodir = openat(p->dirfd, "fdinfo", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	n = *fdinfodir < 0 ? -errno : dmabuf_read_small(*fdinfodir, fdname, text, sizeof(text));
+	if (n >= 0)
+		dmabuf_capture_file(sc->s->capture, text, (size_t)n, "proc/%d/fdinfo/%s",
+				    (int)p->pid, fdname);
 	if (n >= 0 && !dmabuf_parse_fdinfo(text, (size_t)n, &fi) && fi.is_dmabuf) {
 		have_fi = true;
 		ino = fi.ino;
@@ -300,8 +307,11 @@ static void scan_fds(struct scan *sc, struct proc *p)
 			p->denied |= denied_err(errno);
 			continue;
 		}
-		if (is_dmabuf_link(link, (size_t)n))
-			scan_fd(sc, p, fddir, &fdinfodir, de->d_name);
+		if (!is_dmabuf_link(link, (size_t)n))
+			continue;
+		dmabuf_capture_link(sc->s->capture, link, (size_t)n, "proc/%d/fd/%s", (int)p->pid,
+				    de->d_name);
+		scan_fd(sc, p, fddir, &fdinfodir, de->d_name);
 	}
 	if (fdinfodir >= 0)
 		close(fdinfodir);
@@ -371,6 +381,8 @@ static void scan_maps(struct scan *sc, struct proc *p)
 				maps_line(sc, p, sc->maps, sc->maps + have);
 			break;
 		}
+		dmabuf_capture_append(sc->s->capture, sc->maps + have, (size_t)n, "proc/%d/maps",
+				      (int)p->pid);
 		have += (size_t)n;
 		l = sc->maps;
 		e = sc->maps + have;
@@ -399,9 +411,12 @@ static void scan_pid(struct scan *sc, const char *name, pid_t pid)
 		return;
 	}
 	sc->nproc++;
+	dmabuf_capture_dir(sc->s->capture, "proc/%s", name);
 	scan_fds(sc, &p);
 	if (!sc->err)
 		scan_maps(sc, &p);
+	if (!p.held)	/* the maps of a process without dma-bufs say nothing here */
+		dmabuf_capture_drop(sc->s->capture, "proc/%s/maps", name);
 	if (p.denied)
 		sc->denied++;
 	close(p.dirfd);
@@ -417,6 +432,38 @@ static pid_t pid_of(const char *name)
 	errno = 0;
 	v = strtol(name, &end, 10);
 	return errno || *end || v <= 0 || v > INT_MAX ? 0 : (pid_t)v;
+}
+
+static int cmp_owner(const void *a, const void *b)
+{
+	const struct dmabuf_owner *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+static int cmp_fd(const void *a, const void *b)
+{
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+/*
+ * /proc lists processes and fds in ascending order, a captured tree's
+ * directories in any order: owners and their fds in that order either way,
+ * so a report replays to the snapshot it was taken from.
+ */
+static void order_owners(struct dmabuf_snapshot *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n_buf; i++) {
+		struct dmabuf_buffer *b = &s->buf[i];
+
+		if (b->n_own > 1)
+			qsort(b->own, b->n_own, sizeof(*b->own), cmp_owner);
+		for (j = 0; j < b->n_own; j++)
+			if (b->own[j].nfds > 1)
+				qsort(b->own[j].fds, b->own[j].nfds, sizeof(int), cmp_fd);
+	}
 }
 
 static void set_status(struct scan *sc, pid_t only)
@@ -485,6 +532,7 @@ int dmabuf_collect_procfs(struct dmabuf_snapshot *s, pid_t only)
 		dmabuf_source_set(s, SRC_FDINFO_I, DMABUF_SOURCE_UNAVAILABLE, err, "%s", why);
 		return 0;
 	}
+	dmabuf_capture_dir(s->capture, "proc");
 	sc.maps = malloc(MAPS_CHUNK);
 	if (!sc.maps) {
 		close(sc.procfd);
@@ -514,6 +562,7 @@ int dmabuf_collect_procfs(struct dmabuf_snapshot *s, pid_t only)
 	close(sc.procfd);
 	if (sc.err)
 		return sc.err;
+	order_owners(s);
 	set_status(&sc, only);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "collect.h"
 #include "collect_priv.h"
 
@@ -36,6 +37,11 @@ static int one_buffer(struct dmabuf_snapshot *s, int dirfd, const char *name, ui
 	ne = dmabuf_read_small(bufd, "exporter_name", exp, sizeof(exp));
 	ns = dmabuf_read_small(bufd, "size", size, sizeof(size));
 	close(bufd);
+	if (ne >= 0)
+		dmabuf_capture_file(s->capture, exp, (size_t)ne, "%s/%s/exporter_name",
+				    BUFFERS_PATH, name);
+	if (ns >= 0)
+		dmabuf_capture_file(s->capture, size, (size_t)ns, "%s/%s/size", BUFFERS_PATH, name);
 	if (ne == -ENOENT || ns == -ENOENT)
 		return 0;
 	errno = 0;
@@ -87,6 +93,7 @@ int dmabuf_collect_sysfs(struct dmabuf_snapshot *s)
 		return 0;
 	}
 	close(rootfd);
+	dmabuf_capture_dir(s->capture, "%s", BUFFERS_PATH);
 	d = fdopendir(dirfd);
 	if (!d) {
 		close(dirfd);

@@ -25,6 +25,8 @@
 #include "trace_priv.h"
 #include "bpf/trace.skel.h"	/* generated into the output dir */
 
+_Static_assert(DMABUF_TRACE_HIST_SLOTS == TRACE_SUM_SLOTS, "one histogram layout");
+
 #define MAX_ATTEMPTS 12
 #define MAX_LINKS 64
 #define PERF_MIN_PAGES 8
@@ -46,6 +48,8 @@ struct dmabuf_trace {
 	void *cb_ctx;
 	int handled;
 	bool stop;
+	unsigned int profile;	/* TRACE_PROFILE_*, from DMABUF_TRACE_PROFILE (bench/) */
+	bool task_storage;	/* calls in flight in task storage, else in a hash */
 	/* stack frames handed out by dmabuf_trace_stack() */
 	char frames[TRACE_STACK_DEPTH][160];
 };
@@ -181,6 +185,9 @@ static int configure(struct dmabuf_trace *t)
 	s->rodata->move_notify = t->facts.move_notify;
 	s->rodata->use_perfbuf = t->facts.perf_buffer;
 	s->rodata->wakeup_bytes = t->facts.buffer_size / 8;
+	s->rodata->profile = t->profile;
+	s->rodata->summary = t->o.summary;
+	s->rodata->use_task_storage = t->task_storage;
 
 	if (t->facts.perf_buffer) {
 		err = bpf_map__set_type(s->maps.dt_events, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
@@ -190,8 +197,19 @@ static int configure(struct dmabuf_trace *t)
 	} else {
 		err = bpf_map__set_max_entries(s->maps.dt_events, (__u32)t->facts.buffer_size);
 	}
-	if (!err && !t->o.stack)
+	/* stacks are per event: none with --summary */
+	if (!err && (!t->o.stack || t->o.summary))
 		err = bpf_map__set_max_entries(s->maps.dt_stacks, 1);
+	if (!err && !t->o.summary)
+		err = bpf_map__set_max_entries(s->maps.dt_sum, 1);
+	if (!err && t->task_storage)
+		err = bpf_map__set_max_entries(s->maps.dt_inflight, 1);
+	/* a kernel without task storage cannot even create the map: a stand-in */
+	if (!err && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1) {
+		err = bpf_map__set_type(s->maps.dt_calls, BPF_MAP_TYPE_ARRAY);
+		err = err ?: bpf_map__set_map_flags(s->maps.dt_calls, 0);
+		err = err ?: bpf_map__set_max_entries(s->maps.dt_calls, 1);
+	}
 	return err;
 }
 
@@ -392,7 +410,7 @@ static int deliver(struct dmabuf_trace *t, const void *data, size_t size)
 {
 	struct dmabuf_trace_event ev;
 
-	if (t->stop)
+	if (t->stop || t->profile == TRACE_PROFILE_DROP)
 		return 0;
 	if (dmabuf_trace_decode(data, size, &ev)) {
 		t->bad_records++;
@@ -401,6 +419,8 @@ static int deliver(struct dmabuf_trace *t, const void *data, size_t size)
 	if (!dmabuf_trace_filter_match(&t->o.filter, &ev))
 		return 0;
 	t->handled++;
+	if (t->profile == TRACE_PROFILE_DECODE)
+		return 0;
 	if (t->cb(t->cb_ctx, &ev))
 		t->stop = true;
 	return 0;
@@ -447,6 +467,19 @@ static int open_buffer(struct dmabuf_trace *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* DMABUF_TRACE_PROFILE=attach|build|drop|decode: the stage to stop at (bench/). */
+static unsigned int profile_stage(void)
+{
+	static const char *const names[] = { "", "attach", "build", "drop", "decode" };
+	const char *v = getenv("DMABUF_TRACE_PROFILE");
+	unsigned int i;
+
+	for (i = 1; v && i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(v, names[i]))
+			return i;
+	return TRACE_PROFILE_OFF;
+}
+
 /* --- the API ------------------------------------------------------------- */
 
 static int check_privileges(char *err, size_t errlen)
@@ -487,6 +520,7 @@ int dmabuf_trace_open(const struct dmabuf_trace_opts *o, struct dmabuf_trace **o
 	if (!t)
 		return -ENOMEM;
 	t->o = *o;
+	t->profile = profile_stage();
 	old = libbpf_set_print(print_libbpf);
 	ret = trace_kernel_open(&t->k, err, errlen);
 	if (ret)
@@ -494,6 +528,13 @@ int dmabuf_trace_open(const struct dmabuf_trace_opts *o, struct dmabuf_trace **o
 	trace_kernel_facts(t->k, &t->facts);
 	t->facts.perf_buffer = o->perf_buffer ||
 			       libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) != 1;
+	/*
+	 * Task storage came with 5.11, the ring buffer with 5.8: where the perf
+	 * buffer is used (also when asked, for the tests), so is the hash of
+	 * calls in flight, as on the kernels that need it.
+	 */
+	t->task_storage = !t->facts.perf_buffer &&
+			  libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1;
 	t->facts.buffer_size = pow2_at_least(o->buffer_size ? o->buffer_size :
 					     DMABUF_TRACE_DEFAULT_BUFFER,
 					     (size_t)sysconf(_SC_PAGESIZE));
@@ -572,6 +613,84 @@ void dmabuf_trace_counts(struct dmabuf_trace *t, struct dmabuf_trace_counts *c)
 	c->inflight_full = sum[TRACE_CNT_INFLIGHT_FULL];
 	c->stack_lost = sum[TRACE_CNT_STACK_LOST];
 	c->bad_records = t->bad_records;
+	c->violations = sum[TRACE_CNT_VIOLATIONS];
+	c->summary_full = sum[TRACE_CNT_SUM_FULL];
+}
+
+struct sum_entry {
+	struct trace_sum_key k;
+	struct trace_sum_val v;
+};
+
+static int cmp_first(const void *a, const void *b)
+{
+	const struct sum_entry *x = a, *y = b;
+
+	return x->v.first_ns < y->v.first_ns ? -1 : x->v.first_ns > y->v.first_ns;
+}
+
+static void cstr(char *dst, const char *src, size_t size)
+{
+	size_t n = strnlen(src, size);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * Each entry is read, then deleted: a count the kernel adds between the two
+ * is lost (only while a report is taken, only for that entry).
+ */
+int dmabuf_trace_summary_take(struct dmabuf_trace *t, struct dmabuf_trace_summary *s)
+{
+	int fd = bpf_map__fd(t->skel->maps.dt_sum), ret = 0;
+	struct trace_sum_key key, next;
+	struct sum_entry *all;
+	size_t n = 0, i;
+	void *prev = NULL;
+
+	all = calloc(TRACE_SUM_ENTRIES, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	while (n < TRACE_SUM_ENTRIES && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &all[n].v))
+			continue;
+		all[n++].k = key;
+	}
+	for (i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &all[i].k);
+	qsort(all, n, sizeof(*all), cmp_first);
+	for (i = 0; i < n && !ret; i++) {
+		const struct trace_sum_val *v = &all[i].v;
+		char exp[TRACE_EXP_NAME_LEN + 1], dev[TRACE_DEV_LEN + 1], comm[TRACE_COMM_LEN + 1];
+		uint64_t hist[TRACE_SUM_SLOTS];
+		struct dmabuf_trace_agg a = {
+			.kind = TRACE_SUM_KIND(all[i].k.kind),
+			.exporter = all[i].k.kind & TRACE_SUM_HAS_BUF ? exp : NULL,
+			.device = all[i].k.kind & TRACE_SUM_HAS_DEV ? dev : NULL,
+			.pid = all[i].k.tgid,
+			.comm = comm,
+			.count = v->count,
+			.lat_n = v->lat_n,
+			.lat_sum = v->lat_sum,
+			.lat_min = v->lat_min,
+			.lat_max = v->lat_max,
+			.hist = v->lat_n ? hist : NULL,
+		};
+		unsigned int h;
+
+		for (h = 0; h < TRACE_SUM_SLOTS; h++)
+			hist[h] = v->hist[h];
+		cstr(exp, v->exporter, sizeof(v->exporter));
+		cstr(dev, v->device, sizeof(v->device));
+		cstr(comm, v->comm, sizeof(v->comm));
+		if (a.count)
+			ret = dmabuf_trace_summary_merge(s, &a);
+	}
+	free(all);
+	return ret;
 }
 
 int dmabuf_trace_stack(struct dmabuf_trace *t, uint32_t stack_id, const char **frames, int max)

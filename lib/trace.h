@@ -103,6 +103,14 @@ void dmabuf_trace_line(char *buf, size_t size, const struct dmabuf_trace_event *
 /* One JSON object; STACK (NSTACK symbolized frames) only with --stack. */
 void dmabuf_trace_json(struct json_writer *jw, const struct dmabuf_trace_event *ev,
 		       const char *const *stack, int nstack);
+/*
+ * The same object as the compact writer prints it, into BUF (SIZE bytes,
+ * NUL-terminated), without a newline; returns the length it needs, like
+ * snprintf (>= SIZE: cut, call again with more room). For the reader's
+ * stream of events: no writer state, no per-member calls.
+ */
+size_t dmabuf_trace_json_line(char *buf, size_t size, const struct dmabuf_trace_event *ev,
+			      const char *const *stack, int nstack);
 
 /* --- summary (lib/trace_summary.c) --------------------------------------- */
 
@@ -129,6 +137,23 @@ uint64_t dmabuf_trace_summary_count(const struct dmabuf_trace_summary *s,
 const uint64_t *dmabuf_trace_summary_hist(const struct dmabuf_trace_summary *s,
 					  enum dmabuf_trace_group g, const char *key,
 					  unsigned int kind);
+/*
+ * Counts of one (exporter, device, process, event kind) as the kernel
+ * aggregates them with --summary; merged by name into the three groups.
+ */
+struct dmabuf_trace_agg {
+	unsigned int kind;		/* TRACE_EV_* */
+	const char *exporter;		/* NULL: no buffer */
+	const char *device;		/* NULL: no device */
+	uint32_t pid;
+	const char *comm;
+	uint64_t count;
+	uint64_t lat_n, lat_sum, lat_min, lat_max;
+	const uint64_t *hist;		/* DMABUF_TRACE_HIST_SLOTS counts, NULL when lat_n is 0 */
+};
+
+/* Adds A under its exporter (if any), its device (if any) and its process; 0 or -errno. */
+int dmabuf_trace_summary_merge(struct dmabuf_trace_summary *s, const struct dmabuf_trace_agg *a);
 void dmabuf_trace_summary_print(const struct dmabuf_trace_summary *s, FILE *f);
 void dmabuf_trace_summary_json(const struct dmabuf_trace_summary *s, struct json_writer *jw);
 
@@ -143,6 +168,8 @@ struct dmabuf_trace_opts {
 	bool perf_buffer;		/* use the perf buffer even where a ring buffer works */
 	bool list_only;			/* choose the probes and stop: --list-probes where
 					 * nothing attaches */
+	bool summary;			/* aggregate in the kernel, no events: read the counts
+					 * with dmabuf_trace_summary_take() */
 };
 
 /* One line of --list-probes: a place an event comes from. */
@@ -170,6 +197,8 @@ struct dmabuf_trace_counts {
 	uint64_t lost;			/* records that found the buffer full */
 	uint64_t filtered;		/* calls the in-kernel filters dropped */
 	uint64_t inflight_full, stack_lost, bad_records;
+	uint64_t violations;		/* events that broke the contract (after the filters) */
+	uint64_t summary_full;		/* --summary: events the kernel's table had no room for */
 };
 
 struct dmabuf_trace;
@@ -193,6 +222,11 @@ typedef int (*dmabuf_trace_cb)(void *ctx, const struct dmabuf_trace_event *ev);
  */
 int dmabuf_trace_poll(struct dmabuf_trace *t, int timeout_ms, dmabuf_trace_cb cb, void *ctx);
 void dmabuf_trace_counts(struct dmabuf_trace *t, struct dmabuf_trace_counts *c);
+/*
+ * With opts.summary: moves what the kernel counted since the last call into
+ * S (in the order the kernel first saw each key); 0 or -errno.
+ */
+int dmabuf_trace_summary_take(struct dmabuf_trace *t, struct dmabuf_trace_summary *s);
 /*
  * The kernel stack of STACK_ID as "symbol+0xoff" strings (valid until the
  * next call); returns how many, at most MAX. The stack is then forgotten.

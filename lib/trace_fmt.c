@@ -236,11 +236,35 @@ const char *dmabuf_trace_header(void)
 	return "TIME(s)        PID COMM            EVENT        INO EXPORTER   DEVICE           DETAIL";
 }
 
+/* Does S need dmabuf_escape()? Printable ASCII without a backslash does not. */
+static bool plain(const char *s, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '\\')
+			return false;
+	*len = i;
+	return true;
+}
+
 /* Escapes S and cuts it to WIDTH bytes (OUT has WIDTH + 1); a cut ends in '+'. */
 static void cell(char *out, const char *s, size_t width)
 {
-	size_t len = strlen(s);
+	size_t len;
 
+	if (plain(s, &len)) {
+		/* what dmabuf_escape() does to such a string: nothing */
+		if (len > width) {
+			memcpy(out, s, width - 1);
+			out[width - 1] = '+';
+			out[width] = '\0';
+		} else {
+			memcpy(out, s, len + 1);
+		}
+		return;
+	}
+	len = strlen(s);
 	/* dmabuf_escape() never cuts inside an escape sequence */
 	if (dmabuf_escape(s, len, out, width + 1) > width) {
 		dmabuf_escape(s, len, out, width);
@@ -248,18 +272,85 @@ static void cell(char *out, const char *s, size_t width)
 	}
 }
 
+/* The decimal digits of V at the end of D[20]; returns where they start. */
+static char *digits(char *d, uint64_t v)
+{
+	char *p = d + 20;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+/* V as text into BUF (at least 21 bytes), NEG with a minus sign; returns its length. */
+static size_t dec(char *buf, uint64_t v, bool neg)
+{
+	char d[20], *p = digits(d, v);
+	size_t n = (size_t)(d + 20 - p);
+
+	if (neg)
+		*buf++ = '-';
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return n + neg;
+}
+
+/*
+ * Integers give what printf gives for a double N / 1e9 rounded to a few
+ * decimals as long as N is at least 1 away from a tie and the double is
+ * closer than that to N / 1e9: below 2^23 seconds (97 days) it is.
+ */
+#define EXACT_NS (1000000000ull << 23)
+
+/*
+ * V / SCALE with one decimal and UNIT, as "%.1f" rounds it. A tie (a
+ * remainder of exactly half a tenth) depends on the double's binary value:
+ * that case, and the huge, go through printf.
+ */
+static void tenths(uint64_t v, uint64_t scale, const char *unit, char *buf, size_t len)
+{
+	uint64_t tenth = scale / 10, q = v / tenth, r = v % tenth;
+	char d[20], *p;
+	size_t n;
+
+	if (r * 2 == tenth || v >= EXACT_NS) {
+		snprintf(buf, len, "%.1f%s", (double)v / (double)scale, unit);
+		return;
+	}
+	q += r * 2 > tenth;
+	p = digits(d, q / 10);
+	n = (size_t)(d + 20 - p);
+	if (n + 2 + strlen(unit) >= len) {
+		snprintf(buf, len, "%.1f%s", (double)v / (double)scale, unit);
+		return;
+	}
+	memcpy(buf, p, n);
+	buf[n] = '.';
+	buf[n + 1] = (char)('0' + q % 10);
+	strcpy(buf + n + 2, unit);
+}
+
 static void fmt_latency(uint64_t ns, char *buf, size_t len)
 {
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	else if (ns < 10000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%" PRIu64 "us", ns / 1000);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.1fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.1fs", ns / 1e9);
+	char d[20], *p;
+	size_t n;
+
+	if (ns < 1000 || (ns >= 10000 && ns < 1000000)) {
+		p = digits(d, ns < 1000 ? ns : ns / 1000);
+		n = (size_t)(d + 20 - p);
+		if (n + 3 > len)
+			return;
+		memcpy(buf, p, n);
+		memcpy(buf + n, ns < 1000 ? "ns" : "us", 3);
+	} else if (ns < 10000) {
+		tenths(ns, 1000, "us", buf, len);
+	} else if (ns < 1000000000) {
+		tenths(ns, 1000000, "ms", buf, len);
+	} else {
+		tenths(ns, 1000000000, "s", buf, len);
+	}
 }
 
 static const char *short_dir(int dir)
@@ -269,13 +360,20 @@ static const char *short_dir(int dir)
 	return dir >= 0 && dir < 4 ? names[dir] : "";
 }
 
+/* Appends WORD to BUF (LEN bytes), a blank before it unless first; cuts at LEN - 1. */
 static void add(char *buf, size_t len, const char *word)
 {
-	size_t used = strlen(buf);
+	size_t used = strlen(buf), n;
 
-	if (!word[0] || used >= len)
+	if (!word[0] || used + 1 >= len)
 		return;
-	snprintf(buf + used, len - used, "%s%s", used ? " " : "", word);
+	if (used)
+		buf[used++] = ' ';
+	n = strlen(word);
+	if (n > len - 1 - used)
+		n = len - 1 - used;
+	memcpy(buf + used, word, n);
+	buf[used + n] = '\0';
 }
 
 /* The DETAIL column: what matters for this kind of event, shortest first. */
@@ -292,7 +390,8 @@ static void detail(const struct dmabuf_trace_event *ev, char *buf, size_t len)
 		add(buf, len, c <= 3 ? code[c] : "!contract");
 	}
 	if (ev->has_ret && ev->ret) {
-		snprintf(w, sizeof(w), "err=%" PRId64, ev->ret);
+		memcpy(w, "err=", 4);
+		dec(w + 4, ev->ret < 0 ? -(uint64_t)ev->ret : (uint64_t)ev->ret, ev->ret < 0);
 		add(buf, len, w);
 	}
 	switch (ev->kind) {
@@ -307,7 +406,8 @@ static void detail(const struct dmabuf_trace_event *ev, char *buf, size_t len)
 	case TRACE_EV_FD:
 	case TRACE_EV_GET:
 		if (ev->has_fd) {
-			snprintf(w, sizeof(w), "fd=%d", ev->fd);
+			memcpy(w, "fd=", 3);
+			dec(w + 3, ev->fd < 0 ? -(uint64_t)ev->fd : (uint64_t)ev->fd, ev->fd < 0);
 			add(buf, len, w);
 		}
 		break;
@@ -346,25 +446,87 @@ static void detail(const struct dmabuf_trace_event *ev, char *buf, size_t len)
 	}
 }
 
+/* S left-aligned in WIDTH columns (longer: all of it) at P; returns the end. */
+static char *left(char *p, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	for (; n < width; n++)
+		p[n] = ' ';
+	return p + n;
+}
+
+static char *right(char *p, const char *s, size_t n, size_t width)
+{
+	for (; width > n; width--)
+		*p++ = ' ';
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* TIME(s): "%.6f" of the seconds, from integers (a tie goes through printf) */
+static char *seconds(char *p, uint64_t ns)
+{
+	uint64_t us = ns / 1000 + (ns % 1000 > 500);
+	char d[20], *q;
+	size_t n;
+
+	if (ns % 1000 == 500 || ns >= EXACT_NS)
+		return p + sprintf(p, "%.6f", ns / 1e9);
+	q = digits(d, us / 1000000);
+	n = (size_t)(d + 20 - q);
+	memcpy(p, q, n);
+	p += n;
+	*p++ = '.';
+	q = digits(d, us % 1000000 + 1000000);	/* six digits, leading zeros kept */
+	memcpy(p, q + 1, 6);
+	return p + 6;
+}
+
+/*
+ * The columns as "%-10.6f %7u %-15s %-9s %6s %-10s %-16s " would print them,
+ * then DETAIL in what is left of 99 columns; built by hand (this runs for
+ * every event the reader prints).
+ */
 void dmabuf_trace_line(char *buf, size_t size, const struct dmabuf_trace_event *ev,
 		       uint64_t t0_ns)
 {
-	char comm[W_COMM + 1], exp[W_EXP + 1], dev[W_DEV + 1], ino[24], det[64];
-	double t = ev->ts_ns >= t0_ns ? (ev->ts_ns - t0_ns) / 1e9 : 0;
-	size_t room;
-	int n;
+	char comm[W_COMM + 1], exp[W_EXP + 1], dev[W_DEV + 1], ino[24], det[64], num[20];
+	char line[256], *p = line, *q;
+	size_t room, n, ino_len;
 
+	if (!size)
+		return;
 	cell(comm, ev->comm, W_COMM);
 	cell(exp, ev->has_buf ? ev->exporter : "-", W_EXP);
 	cell(dev, ev->has_device ? ev->device : "-", W_DEV);
-	if (ev->has_buf)
-		snprintf(ino, sizeof(ino), "%" PRIu64, ev->ino);
-	else
-		snprintf(ino, sizeof(ino), "-");
-	n = snprintf(buf, size, "%-10.6f %7" PRIu32 " %-*s %-*s %6s %-*s %-*s ", t, ev->pid, W_COMM,
-		     comm, W_EVENT, short_name(ev->kind), ino, W_EXP, exp, W_DEV, dev);
-	if (n < 0 || (size_t)n >= size || n >= 98) {
+	ino_len = ev->has_buf ? dec(ino, ev->ino, false) : 1;
+	if (!ev->has_buf)
+		memcpy(ino, "-", 2);
+	q = p;
+	p = seconds(p, ev->ts_ns >= t0_ns ? ev->ts_ns - t0_ns : 0);
+	for (; p - q < 10; p++)
+		*p = ' ';
+	*p++ = ' ';
+	q = digits(num, ev->pid);
+	p = right(p, q, (size_t)(num + 20 - q), 7);
+	*p++ = ' ';
+	p = left(p, comm, W_COMM);
+	*p++ = ' ';
+	p = left(p, short_name(ev->kind), W_EVENT);
+	*p++ = ' ';
+	p = right(p, ino, ino_len, 6);
+	*p++ = ' ';
+	p = left(p, exp, W_EXP);
+	*p++ = ' ';
+	p = left(p, dev, W_DEV);
+	*p++ = ' ';
+	*p = '\0';
+	n = (size_t)(p - line);
+	if (n >= 98) {
 		/* numbers wider than any real one: keep the promise anyway */
+		snprintf(buf, size, "%s", line);
 		if (size > 99) {
 			buf[98] = '+';
 			buf[99] = '\0';
@@ -372,16 +534,20 @@ void dmabuf_trace_line(char *buf, size_t size, const struct dmabuf_trace_event *
 		return;
 	}
 	/* DETAIL gets what is left of 99 columns (a wide number pushed it right) */
-	room = (size_t)(99 - n);
+	room = 99 - n;
 	detail(ev, det, sizeof(det));
 	if (strlen(det) > room) {
 		det[room - 1] = '+';
 		det[room] = '\0';
 	}
-	snprintf(buf + n, size - (size_t)n, "%s", det);
+	strcpy(p, det);
 	/* no trailing blanks when DETAIL is empty */
-	for (room = strlen(buf); room && buf[room - 1] == ' '; room--)
-		buf[room - 1] = '\0';
+	for (n = strlen(line); n && line[n - 1] == ' '; n--)
+		line[n - 1] = '\0';
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
 }
 
 /* --- JSON ---------------------------------------------------------------- */
@@ -463,4 +629,192 @@ void dmabuf_trace_json(struct json_writer *jw, const struct dmabuf_trace_event *
 		jw_end_array(jw);
 	}
 	jw_end_object(jw);
+}
+
+/*
+ * --- JSON, the reader's way ----------------------------------------------
+ * The bytes dmabuf_trace_json() has the json_writer print (compact), put
+ * together directly: the member names are constants, numbers and strings
+ * are written in place. The reader prints one of these per event; the
+ * writer's per-member work was most of its cost.
+ */
+struct jbuf {
+	char *buf;
+	size_t size, len;	/* LEN counts what did not fit too */
+};
+
+static void jput(struct jbuf *b, const char *s, size_t n)
+{
+	if (b->len < b->size) {
+		size_t room = b->size - b->len;
+
+		memcpy(b->buf + b->len, s, n < room ? n : room);
+	}
+	b->len += n;
+}
+
+#define JLIT(b, lit) jput(b, lit, sizeof(lit) - 1)
+
+static void jchar(struct jbuf *b, char c)
+{
+	jput(b, &c, 1);
+}
+
+static void juint(struct jbuf *b, uint64_t v)
+{
+	char d[20], *p = digits(d, v);
+
+	jput(b, p, (size_t)(d + 20 - p));
+}
+
+static void jint(struct jbuf *b, int64_t v)
+{
+	if (v < 0)
+		jchar(b, '-');
+	juint(b, v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
+/* As the writer quotes a string: dmabuf_escape(), then '"' and '\' escaped for JSON. */
+static void jstr(struct jbuf *b, const char *s)
+{
+	char esc[4 * 160 + 1], *big = NULL;
+	const char *p;
+	size_t len, need;
+
+	if (!s) {
+		JLIT(b, "null");
+		return;
+	}
+	jchar(b, '"');
+	if (plain(s, &len)) {
+		for (p = s; (p = strchr(s, '"')); s = p + 1) {
+			jput(b, s, (size_t)(p - s));
+			JLIT(b, "\\\"");
+		}
+		jput(b, s, strlen(s));
+		jchar(b, '"');
+		return;
+	}
+	len = strlen(s);
+	need = dmabuf_escape_max(len) + 1;
+	p = need <= sizeof(esc) ? esc : (big = malloc(need));
+	if (!p) {
+		/* as the writer, out of memory: the value is lost, the line stays JSON */
+		b->len--;
+		JLIT(b, "null");
+		return;
+	}
+	dmabuf_escape(s, len, (char *)p, need);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			jchar(b, '\\');
+		jchar(b, *p);
+	}
+	jchar(b, '"');
+	free(big);
+}
+
+static void jtri(struct jbuf *b, int v)
+{
+	if (v < 0)
+		JLIT(b, "null");
+	else if (v)
+		JLIT(b, "true");
+	else
+		JLIT(b, "false");
+}
+
+size_t dmabuf_trace_json_line(char *buf, size_t size, const struct dmabuf_trace_event *ev,
+			      const char *const *stack, int nstack)
+{
+	static const char *const resv_names[] = { "free", "caller", "other" };
+	struct jbuf b = { buf, size, 0 };
+	char contract[160];
+	int i;
+
+	JLIT(&b, "{\"ts_ns\":");
+	juint(&b, ev->ts_ns);
+	JLIT(&b, ",\"event\":");
+	jstr(&b, dmabuf_trace_event_name(ev->kind));
+	JLIT(&b, ",\"pid\":");
+	juint(&b, ev->pid);
+	JLIT(&b, ",\"tid\":");
+	juint(&b, ev->tid);
+	JLIT(&b, ",\"comm\":");
+	jstr(&b, ev->comm);
+	if (ev->has_buf) {
+		JLIT(&b, ",\"ino\":");
+		juint(&b, ev->ino);
+		JLIT(&b, ",\"exporter\":");
+		jstr(&b, ev->exporter);
+		JLIT(&b, ",\"size\":");
+		juint(&b, ev->size);
+		JLIT(&b, ",\"name\":");
+		jstr(&b, ev->has_name ? ev->name : NULL);
+	} else {
+		JLIT(&b, ",\"ino\":null,\"exporter\":null,\"size\":null,\"name\":null");
+	}
+	JLIT(&b, ",\"device\":");
+	jstr(&b, ev->has_device ? ev->device : NULL);
+	JLIT(&b, ",\"direction\":");
+	jstr(&b, dmabuf_trace_dir_name(ev->dir));
+	JLIT(&b, ",\"importer_dynamic\":");
+	jtri(&b, ev->importer_dynamic);
+	JLIT(&b, ",\"exporter_dynamic\":");
+	jtri(&b, ev->exporter_dynamic);
+	JLIT(&b, ",\"p2p\":");
+	jtri(&b, ev->p2p);
+	JLIT(&b, ",\"cached\":");
+	jtri(&b, ev->cached);
+	JLIT(&b, ",\"pinned\":");
+	jtri(&b, ev->pinned);
+	JLIT(&b, ",\"latency_ns\":");
+	if (ev->has_latency)
+		juint(&b, ev->latency_ns);
+	else
+		JLIT(&b, "null");
+	JLIT(&b, ",\"ret\":");
+	if (ev->has_ret)
+		jint(&b, ev->ret);
+	else
+		JLIT(&b, "null");
+	JLIT(&b, ",\"fd\":");
+	if (ev->has_fd)
+		jint(&b, ev->fd);
+	else
+		JLIT(&b, "null");
+	JLIT(&b, ",\"resv\":");
+	jstr(&b, ev->resv >= 0 && ev->resv <= 2 ? resv_names[ev->resv] : NULL);
+	JLIT(&b, ",\"contract\":");
+	jstr(&b, dmabuf_trace_contract_text(ev->contract, contract, sizeof(contract)) ?
+		 contract : NULL);
+	if (ev->is_move) {
+		JLIT(&b, ",\"notified\":[");
+		for (i = 0; i < TRACE_MOVE_DEVS && (unsigned int)i < ev->notified; i++) {
+			if (i)
+				jchar(&b, ',');
+			jstr(&b, ev->notified_dev[i]);
+		}
+		JLIT(&b, "],\"notified_count\":");
+		juint(&b, ev->notified);
+		JLIT(&b, ",\"attachments\":");
+		juint(&b, ev->attachments);
+	} else {
+		JLIT(&b, ",\"notified\":null,\"notified_count\":null,\"attachments\":null");
+	}
+	JLIT(&b, ",\"probe\":");
+	jstr(&b, dmabuf_trace_method_name(ev->method));
+	if (stack) {
+		JLIT(&b, ",\"stack\":[");
+		for (i = 0; i < nstack; i++) {
+			if (i)
+				jchar(&b, ',');
+			jstr(&b, stack[i]);
+		}
+		jchar(&b, ']');
+	}
+	jchar(&b, '}');
+	if (size)
+		buf[b.len < size ? b.len : size - 1] = '\0';
+	return b.len;
 }

@@ -117,56 +117,80 @@ static unsigned int slot_of(uint64_t ns)
 	return slot;
 }
 
-static int account(struct summary_entry *e, const struct dmabuf_trace_event *ev)
+static int account(struct summary_entry *e, const struct dmabuf_trace_agg *a)
 {
-	unsigned int k = ev->kind;
+	unsigned int k = a->kind, i;
 
-	e->total++;
-	e->count[k]++;
-	if (!ev->has_latency)
+	e->total += a->count;
+	e->count[k] += a->count;
+	if (!a->lat_n)
 		return 0;
 	if (!e->hist[k]) {
 		e->hist[k] = calloc(DMABUF_TRACE_HIST_SLOTS, sizeof(uint64_t));
 		if (!e->hist[k])
 			return -ENOMEM;
 	}
-	e->hist[k][slot_of(ev->latency_ns)]++;
-	if (!e->lat_n[k] || ev->latency_ns < e->lat_min[k])
-		e->lat_min[k] = ev->latency_ns;
-	if (ev->latency_ns > e->lat_max[k])
-		e->lat_max[k] = ev->latency_ns;
-	e->lat_n[k]++;
-	e->lat_sum[k] += ev->latency_ns;
+	for (i = 0; a->hist && i < DMABUF_TRACE_HIST_SLOTS; i++)
+		e->hist[k][i] += a->hist[i];
+	if (!e->lat_n[k] || a->lat_min < e->lat_min[k])
+		e->lat_min[k] = a->lat_min;
+	if (a->lat_max > e->lat_max[k])
+		e->lat_max[k] = a->lat_max;
+	e->lat_n[k] += a->lat_n;
+	e->lat_sum[k] += a->lat_sum;
 	return 0;
 }
 
-int dmabuf_trace_summary_add(struct dmabuf_trace_summary *s, const struct dmabuf_trace_event *ev)
+int dmabuf_trace_summary_merge(struct dmabuf_trace_summary *s, const struct dmabuf_trace_agg *a)
 {
 	struct summary_entry *e;
 	char pid[16];
 
-	if (ev->kind >= TRACE_EV__COUNT)
+	if (a->kind >= TRACE_EV__COUNT)
 		return -EINVAL;
-	s->events++;
-	if (ev->has_buf) {
-		e = get(&s->g[DMABUF_TRACE_BY_EXPORTER], ev->exporter);
-		if (!e || account(e, ev))
+	s->events += a->count;
+	if (a->exporter) {
+		e = get(&s->g[DMABUF_TRACE_BY_EXPORTER], a->exporter);
+		if (!e || account(e, a))
 			return -ENOMEM;
 	}
-	if (ev->has_device) {
-		e = get(&s->g[DMABUF_TRACE_BY_DEVICE], ev->device);
-		if (!e || account(e, ev))
+	if (a->device) {
+		e = get(&s->g[DMABUF_TRACE_BY_DEVICE], a->device);
+		if (!e || account(e, a))
 			return -ENOMEM;
 	}
-	snprintf(pid, sizeof(pid), "%" PRIu32, ev->pid);
+	snprintf(pid, sizeof(pid), "%" PRIu32, a->pid);
 	e = get(&s->g[DMABUF_TRACE_BY_PROCESS], pid);
 	if (!e)
 		return -ENOMEM;
 	if (strcmp(e->key, OTHER_KEY)) {
-		e->pid = ev->pid;
-		snprintf(e->comm, sizeof(e->comm), "%s", ev->comm);
+		e->pid = a->pid;
+		snprintf(e->comm, sizeof(e->comm), "%s", a->comm ? a->comm : "");
 	}
-	return account(e, ev);
+	return account(e, a);
+}
+
+int dmabuf_trace_summary_add(struct dmabuf_trace_summary *s, const struct dmabuf_trace_event *ev)
+{
+	uint64_t hist[DMABUF_TRACE_HIST_SLOTS] = { 0 };
+	struct dmabuf_trace_agg a = {
+		.kind = ev->kind,
+		.exporter = ev->has_buf ? ev->exporter : NULL,
+		.device = ev->has_device ? ev->device : NULL,
+		.pid = ev->pid,
+		.comm = ev->comm,
+		.count = 1,
+	};
+
+	if (ev->kind >= TRACE_EV__COUNT)
+		return -EINVAL;
+	if (ev->has_latency) {
+		hist[slot_of(ev->latency_ns)] = 1;
+		a.lat_n = 1;
+		a.lat_sum = a.lat_min = a.lat_max = ev->latency_ns;
+		a.hist = hist;
+	}
+	return dmabuf_trace_summary_merge(s, &a);
 }
 
 uint64_t dmabuf_trace_summary_count(const struct dmabuf_trace_summary *s,

@@ -2,7 +2,9 @@
 /*
  * The pure half of the tracer (lib/trace_fmt.c): decoding records,
  * event names and lists, contract words, filters, the text line and the
- * JSON object of an event.
+ * JSON object of an event; the reader's hand-built line and JSON line are
+ * the same bytes as their snprintf and json_writer references, on 20 000
+ * random events.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -12,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <cmocka.h>
 
+#include "escape.h"
 #include "trace.h"
+#include "views.h"
 
 static struct trace_rec map_rec(void)
 {
@@ -306,6 +311,263 @@ static void test_json_move(void **state)
 	free(s);
 }
 
+/* --- the printed forms against their slow references ------------------- */
+
+/*
+ * The text line as it was first written, with snprintf (the reader now
+ * builds it by hand): the reference the fast line must equal, byte for byte.
+ */
+static void ref_cell(char *out, const char *s, size_t width)
+{
+	size_t len = strlen(s);
+
+	if (dmabuf_escape(s, len, out, width + 1) > width) {
+		dmabuf_escape(s, len, out, width);
+		strcat(out, "+");
+	}
+}
+
+static void ref_latency(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 10000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%" PRIu64 "us", ns / 1000);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.1fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.1fs", ns / 1e9);
+}
+
+static void ref_add(char *buf, size_t len, const char *word)
+{
+	size_t used = strlen(buf);
+
+	if (!word[0] || used >= len)
+		return;
+	snprintf(buf + used, len - used, "%s%s", used ? " " : "", word);
+}
+
+static void ref_detail(const struct dmabuf_trace_event *ev, char *buf, size_t len)
+{
+	static const char *const dirs[] = { "bidi", "to", "from", "none" };
+	static const char *const code[] = { "", "!resv-not-held", "!resv-other-task", "!resv-held" };
+	unsigned int c = TRACE_CONTRACT_CODE(ev->contract);
+	char w[32];
+
+	buf[0] = '\0';
+	if (c)
+		ref_add(buf, len, c <= 3 ? code[c] : "!contract");
+	if (ev->has_ret && ev->ret) {
+		snprintf(w, sizeof(w), "err=%" PRId64, ev->ret);
+		ref_add(buf, len, w);
+	}
+	switch (ev->kind) {
+	case TRACE_EV_EXPORT:
+		if (ev->has_buf) {
+			dmabuf_format_size(ev->size, 0, w, sizeof(w));
+			ref_add(buf, len, w);
+			ref_add(buf, len, ev->exporter_dynamic == 1 ? "dyn" :
+				ev->exporter_dynamic == 0 ? "static" : "");
+		}
+		break;
+	case TRACE_EV_FD:
+	case TRACE_EV_GET:
+		if (ev->has_fd) {
+			snprintf(w, sizeof(w), "fd=%d", ev->fd);
+			ref_add(buf, len, w);
+		}
+		break;
+	case TRACE_EV_ATTACH:
+	case TRACE_EV_DETACH:
+		ref_add(buf, len, ev->importer_dynamic == 1 ? "dyn" :
+			ev->importer_dynamic == 0 ? "static" : "");
+		ref_add(buf, len, ev->p2p == 1 ? "p2p" : "");
+		ref_add(buf, len, ev->cached == 1 ? "hit" : "");
+		ref_add(buf, len, ev->pinned == 1 ? "pin" : "");
+		break;
+	case TRACE_EV_MOVE:
+		snprintf(w, sizeof(w), "notified %u/%u", ev->notified, ev->attachments);
+		ref_add(buf, len, w);
+		break;
+	case TRACE_EV_MMAP:
+	case TRACE_EV_VMAP:
+	case TRACE_EV_VUNMAP:
+	case TRACE_EV_RELEASE:
+		if (ev->has_buf && !(ev->has_ret && ev->ret)) {
+			dmabuf_format_size(ev->size, 0, w, sizeof(w));
+			ref_add(buf, len, w);
+		}
+		break;
+	default:
+		break;
+	}
+	ref_add(buf, len, ev->dir >= 0 && ev->dir < 4 ? dirs[ev->dir] : "");
+	if (ev->has_latency) {
+		ref_latency(ev->latency_ns, w, sizeof(w));
+		ref_add(buf, len, w);
+	}
+	if (ev->kind == TRACE_EV_MAP || ev->kind == TRACE_EV_UNMAP) {
+		ref_add(buf, len, ev->cached == 1 ? "hit" : "");
+		ref_add(buf, len, ev->pinned == 1 ? "pin" : "");
+	}
+}
+
+static void ref_line(char *buf, size_t size, const struct dmabuf_trace_event *ev, uint64_t t0_ns)
+{
+	char comm[16], exp[11], dev[17], ino[24], det[64];
+	const char *name = ev->kind == TRACE_EV_BEGIN_CPU ? "begin_cpu" :
+			   ev->kind == TRACE_EV_END_CPU ? "end_cpu" : dmabuf_trace_event_name(ev->kind);
+	double t = ev->ts_ns >= t0_ns ? (ev->ts_ns - t0_ns) / 1e9 : 0;
+	size_t room;
+	int n;
+
+	ref_cell(comm, ev->comm, 15);
+	ref_cell(exp, ev->has_buf ? ev->exporter : "-", 10);
+	ref_cell(dev, ev->has_device ? ev->device : "-", 16);
+	if (ev->has_buf)
+		snprintf(ino, sizeof(ino), "%" PRIu64, ev->ino);
+	else
+		snprintf(ino, sizeof(ino), "-");
+	n = snprintf(buf, size, "%-10.6f %7" PRIu32 " %-15s %-9s %6s %-10s %-16s ", t, ev->pid,
+		     comm, name, ino, exp, dev);
+	if (n < 0 || (size_t)n >= size || n >= 98) {
+		if (size > 99) {
+			buf[98] = '+';
+			buf[99] = '\0';
+		}
+		return;
+	}
+	room = (size_t)(99 - n);
+	ref_detail(ev, det, sizeof(det));
+	if (strlen(det) > room) {
+		det[room - 1] = '+';
+		det[room] = '\0';
+	}
+	snprintf(buf + n, size - (size_t)n, "%s", det);
+	for (room = strlen(buf); room && buf[room - 1] == ' '; room--)
+		buf[room - 1] = '\0';
+}
+
+static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* A number of any size, often one on a rounding edge of the text form. */
+static uint64_t rnd_num(void)
+{
+	static const uint64_t edges[] = { 0, 1, 999, 1000, 1250, 1350, 9949, 9950, 9999, 10000,
+					  999999, 1000000, 1050000, 1250000, 999950000,
+					  1000000000, 1500000000, 2500000500, 123456789500ull };
+
+	switch (rnd() % 4) {
+	case 0:
+		return edges[rnd() % (sizeof(edges) / sizeof(edges[0]))];
+	case 1:
+		return rnd() % 100000;
+	case 2:
+		return rnd() % 10000000000ull;
+	}
+	return rnd() >> (rnd() % 64);
+}
+
+/* NUL-terminated bytes for a LEN array: plain, quotes, backslashes, controls, UTF-8 */
+static void rnd_str(char *s, size_t len)
+{
+	static const char *const pieces[] = { "a", "Z", "_", " ", "\"", "\\", "\x1b", "\t", "\n",
+					      "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xff", "\x80",
+					      "dmabuf_lab", "+", "%s" };
+	size_t n = 0, want = rnd() % len;
+
+	s[0] = '\0';
+	while (n < want) {
+		const char *p = pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))];
+		size_t k = strlen(p);
+
+		if (n + k >= len || (rnd() % 3 && k > 1 && p[0] != 'd'))
+			k = 1;
+		memcpy(s + n, p, k);
+		n += k;
+	}
+	s[n < len ? n : len - 1] = '\0';
+}
+
+static void rnd_event(struct trace_move_rec *m)
+{
+	struct trace_rec *r = &m->e;
+
+	memset(m, 0, sizeof(*m));
+	r->kind = (uint32_t)(rnd() % TRACE_EV__COUNT);
+	r->method = (uint32_t)(rnd() % 4);
+	r->size_rec = r->kind == TRACE_EV_MOVE ? sizeof(*m) : sizeof(*r);
+	r->flags = (uint32_t)rnd() & ((1u << 22) - 1);
+	r->ts_ns = rnd_num();
+	r->ino = rnd_num();
+	r->size = rnd_num();
+	r->latency_ns = rnd_num();
+	r->ret = rnd() % 2 ? (uint64_t)-(int64_t)(rnd() % 200) : rnd_num();
+	r->pid = (uint32_t)(rnd() % 3 ? rnd() % 100000 : rnd());
+	r->tid = (uint32_t)rnd();
+	r->dir = (uint32_t)(rnd() % 6);
+	r->contract = (uint32_t)(rnd() % 3 ? 0 : TRACE_CONTRACT(rnd() % 5, rnd() % 7));
+	r->resv = (uint32_t)(rnd() % 4);
+	r->fd = (uint32_t)(rnd() % 2 ? rnd() % 1000 : rnd());
+	rnd_str(r->comm, sizeof(r->comm));
+	rnd_str(r->exporter, sizeof(r->exporter));
+	rnd_str(r->name, sizeof(r->name));
+	rnd_str(r->device, sizeof(r->device));
+	m->notified = (uint32_t)(rnd() % 7);
+	m->attachments = (uint32_t)(rnd() % 9);
+	for (int i = 0; i < TRACE_MOVE_DEVS; i++)
+		rnd_str(m->notified_dev[i], TRACE_DEV_LEN);
+}
+
+static void test_fast_forms(void **state)
+{
+	const char *frames[] = { "lab_ioc_map+0x1c [dmabuf_lab]", "a\"b\\c\x01" };
+	struct trace_move_rec m;
+	struct dmabuf_trace_event ev;
+	char want[256], got[256], small[8];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		uint64_t t0 = rnd() % 2 ? 0 : rnd_num();
+		int nstack = (int)(rnd() % 3);
+		size_t need;
+		char *json, *line;
+
+		rnd_event(&m);
+		if (dmabuf_trace_decode(&m, m.e.size_rec, &ev))
+			continue;
+		ref_line(want, sizeof(want), &ev, t0);
+		dmabuf_trace_line(got, sizeof(got), &ev, t0);
+		if (strcmp(want, got))
+			fail_msg("event %d: text\n want '%s'\n got  '%s'", i, want, got);
+		json = json_of(&ev, nstack ? frames : NULL, nstack);
+		need = dmabuf_trace_json_line(small, sizeof(small), &ev, nstack ? frames : NULL,
+					      nstack);
+		assert_int_equal(strlen(small), sizeof(small) - 1);
+		line = malloc(need + 2);
+		assert_non_null(line);
+		assert_int_equal(dmabuf_trace_json_line(line, need + 1, &ev, nstack ? frames : NULL,
+							nstack), need);
+		strcat(line, "\n");
+		if (strcmp(json, line))
+			fail_msg("event %d: JSON\n want %s got  %s", i, json, line);
+		free(json);
+		free(line);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_line_kinds),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_move),
+		cmocka_unit_test(test_fast_forms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

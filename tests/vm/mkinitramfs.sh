@@ -21,6 +21,7 @@ dpkg-query -W -f='${db:Status-Abbrev}' busybox-static 2>/dev/null | grep -q '^ii
 	die "busybox-static is not installed (scripts/deps check)"
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/dmabuf-initrd.XXXXXX")
+chmod 755 "$root"	# the guest's /: unprivileged tests must reach it
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,proc,sys,dev,tmp,etc,t,lib/modules}
 cp "$busybox" "$root/bin/busybox"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * run_bench_snapshot MODE [n=BUFFERS] [procs=P] [reps=R] - the snapshot
- * benchmark (bench/README.md), not a test: bench/snapshot.sh boots the 7.3
- * guest and runs it. MODE is "icount" (QEMU -icount shift=0: the guest clock
+ * run_bench_snapshot MODE [n=BUFFERS] [procs=P] [reps=R] [split-only]
+ * [libbpf-log] - the snapshot benchmark (bench/snapshot.md), not a test:
+ * bench/snapshot.sh boots the 7.3 guest and runs it. MODE is "icount" (QEMU -icount shift=0: the guest clock
  * advances 1 ns per instruction, so CLOCK_MONOTONIC deltas are instruction
  * counts) or "wall" (plain TCG: milliseconds, noisy).
  *
@@ -16,11 +16,14 @@
  *       process readlink every fd, read the fdinfo of the dma-buf ones,
  *       read maps
  * then the holders mmap every buffer and it all runs again, with
- *   (e) the cheapest way to mmap owners as well: dmabuf --source bpf,procfs
+ *   (e) mmap owners as well: dmabuf --source bpf,procfs (BPF sees no
+ *       mappings; debugfs,procfs, (c), is as cheap with less detail)
  * Each method is run once first with its output kept and checked (every
  * buffer and owner there); a method that fails its check fails the run.
  * Then: the medians per buffer, the ratios against (a), PASS/MISS per goal,
- * and a split of where the BPF path's cost goes (measured in this process).
+ * and splits of (b) and (c) into their parts (measured in this process;
+ * "split-only" measures just those, "libbpf-log" times libbpf's messages
+ * during the load).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -50,10 +53,6 @@
 #include "snapshot.h"
 #include "snapshot_json.h"
 #include "bpf/snapshot.skel.h"
-#if __has_include("bpf/snapshot.lskel.h")	/* EXPERIMENT */
-#include "bpf/snapshot.lskel.h"
-#define HAVE_LSKEL 1
-#endif
 
 #define DMABUF "/usr/local/bin/dmabuf"
 #define BUFINFO "/sys/kernel/debug/dma_buf/bufinfo"
@@ -431,7 +430,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 struct result {
-	double med, min, first;	/* first: the checked run, output to a file */
+	double med, first;	/* first: the checked run, output to a file */
 	size_t bytes;
 	bool ran, ok;
 };
@@ -439,7 +438,11 @@ struct result {
 /* results[phase][method]: phase 0 fds only, 1 every buffer mmapped as well */
 static struct result results[2][NMETHODS];
 
-static double total(double ns);
+/* Millions of instructions (icount) or milliseconds (wall) of NS. */
+static double total(double ns)
+{
+	return ns / 1e6;
+}
 
 static void measure(int phase)
 {
@@ -471,18 +474,11 @@ static void measure(int phase)
 			printf(" %.2f", total(t[r]));
 		printf("\n");
 		qsort(t, (size_t)reps, sizeof(t[0]), cmp_double);
-		res->min = t[0];
 		res->med = t[reps / 2];
 	}
 }
 
 /* --- the report -------------------------------------------------------------- */
-
-/* Millions of instructions (icount) or milliseconds (wall) of NS. */
-static double total(double ns)
-{
-	return ns / 1e6;
-}
 
 static double per_buf(double ns)
 {
@@ -616,7 +612,8 @@ static void split_bpf(void)
 	char *data = NULL, label[96];
 	int fd;
 
-	printf("\nsplit of (b) (%s), in this process:\n", icount ? "M instr" : "ms");
+	printf("\n(b)'s BPF part step by step, as lib/bpfsnap.c does it (%s), in this process:\n",
+	       icount ? "M instr" : "ms");
 	t_mark = now_ns();
 	run(&version, "/dev/null");
 	lap("process start + exit (dmabuf --version)");
@@ -628,6 +625,8 @@ static void split_bpf(void)
 		return;
 	skel->rodata->owners_only = true;
 	bpf_program__set_autoload(skel->progs.snap_list, false);
+	bpf_map__set_max_entries(skel->maps.seen, 1);
+	bpf_map__set_max_entries(skel->maps.walk_chunks, 1);
 	if (libbpf_log)
 		libbpf_set_print(print_timed);
 	t_mark = now_ns();
@@ -637,26 +636,6 @@ static void split_bpf(void)
 		return;
 	}
 	lap("skeleton load (BTF parse, CO-RE relocation, verifier)");
-#ifdef HAVE_LSKEL
-	{
-		struct snapshot_lbpf *l = snapshot_lbpf__open();
-		int e;
-
-		l->rodata->owners_only = true;
-		t_mark = now_ns();
-		e = snapshot_lbpf__load(l);
-		printf("  # light skeleton load: %d\n", e);
-		lap("EXPERIMENT light skeleton load");
-		snapshot_lbpf__destroy(l);
-		l = snapshot_lbpf__open();
-		l->rodata->owners_only = true;
-		t_mark = now_ns();
-		e = snapshot_lbpf__load(l);
-		lap("EXPERIMENT light skeleton load again");
-		snapshot_lbpf__destroy(l);
-		t_mark = now_ns();
-	}
-#endif
 	libbpf_set_print(NULL);
 	memset(&info, 0, sizeof(info));
 	fd = bpf_program__fd(skel->progs.snap_dmabuf);
@@ -684,7 +663,7 @@ static void split_bpf(void)
 	free(data);
 	dmabuf_snapshot_free(s);
 	split_file("/proc/kallsyms");
-	lap("reading /proc/kallsyms once");
+	lap("reading /proc/kallsyms (now only without iter/dmabuf)");
 }
 
 /* One collection as dmabuf_collect() does it, then the JSON: timed in parts. */
@@ -698,7 +677,8 @@ static void split_collect(unsigned int sources, const char *what)
 	if (!s || !null)
 		return;
 	memset(&none, 0, sizeof(none));
-	printf("\nsplit of %s (%s), in this process:\n", what, icount ? "M instr" : "ms");
+	printf("\n%s as dmabuf_collect() and the JSON printer do it (%s), in this process:\n",
+	       what, icount ? "M instr" : "ms");
 	t_mark = now_ns();
 	if (sources & DMABUF_SRC_DEBUGFS) {
 		dmabuf_collect_debugfs(s);
@@ -719,8 +699,11 @@ static void split_collect(unsigned int sources, const char *what)
 	jw_destroy(jw);
 	fflush(null);
 	lap("JSON of the snapshot to /dev/null");
-	printf("  # bpf: %s\n", s->status[__builtin_ctz(DMABUF_SRC_BPF)].detail);
+	if (sources & DMABUF_SRC_BPF)
+		printf("  # bpf: %s\n", s->status[__builtin_ctz(DMABUF_SRC_BPF)].detail);
+	t_mark = now_ns();
 	dmabuf_snapshot_free(s);
+	lap("freeing the snapshot");
 	fclose(null);
 }
 
