@@ -76,7 +76,8 @@ session() {
 start() {
 	local w=$1 h=$2
 	shift 2
-	session "$w" "$h" "stty -g > $work/stty.before; $(printf '%q ' "$tool" "$@"); echo \"EXIT=\$?\"; stty -g > $work/stty.after; sleep 600"
+	session "$w" "$h" "stty -g > $work/stty.before; $(printf '%q ' "$tool" "$@");
+		echo \"EXIT=\$?\"; stty -g > $work/stty.after; sleep 600"
 }
 
 # After dmabuf-top ended: its status, the primary screen, the tty modes back.
@@ -180,7 +181,8 @@ fixture_tests() {
 	check $? "[$label] c clears the filters"
 
 	# the pid and exporter filters
-	pid=$("$cli" --root "$fx" procs --no-headers -o pid,comm 2>/dev/null | awk '$2 == "holder-all" {print $1}')
+	pid=$("$cli" --root "$fx" procs --no-headers -o pid,comm 2>/dev/null |
+		awk '$2 == "holder-all" {print $1}')
 	keys p C-u $pid Enter
 	wait_for "pid=$pid"
 	expect=$("$cli" --root "$fx" --pid "$pid" ls --no-headers 2>/dev/null | wc -l)
@@ -372,7 +374,8 @@ if "$cli" --root "$top/tests/fixtures/7.3" report -o "$work/bundle.tar.gz" >/dev
 	check $? "--replay ARCHIVE: a report archive replays"
 	[ -z "$(ls -A "$work/tmp")" ]
 	check $? "--replay ARCHIVE: its temporary directory is gone at exit"
-	session 120 30 "TMPDIR=$work/tmp $(printf '%q ' "$tool" --replay "$work/bundle.tar.gz" -d 1); echo EXIT=\$?; sleep 600"
+	session 120 30 "TMPDIR=$work/tmp $(printf '%q ' "$tool" --replay "$work/bundle.tar.gz" -d 1);
+		echo EXIT=\$?; sleep 600"
 	wait_for 'lab-dynamic'
 	check $? "--replay ARCHIVE on the screen"
 	pane=$(T display -p -t "$sess" '#{pane_pid}')

@@ -27,6 +27,7 @@ show dmabuf exporters
 vram=$(dmabuf ls --no-headers -o ino,name | awk '$2 == "vram" {print $1}')
 [ -n "$vram" ] && show dmabuf show "$vram"
 show dmabuf check
+show dmabuf-top -b -n 2 -d 1 -v tree
 echo
 echo "### the raw kernel view it is built from: cat /sys/kernel/debug/dma_buf/bufinfo"
 cat /sys/kernel/debug/dma_buf/bufinfo

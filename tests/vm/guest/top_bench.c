@@ -38,6 +38,7 @@
 #include <unistd.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+#include <bpf/bpf.h>
 
 #include "lab_util.h"
 #include "tap.h"
@@ -259,11 +260,61 @@ static bool steady_rss(bool events, long *rss_kb, long *hwm_kb)
 	if (status && (p = strstr(status, "VmHWM:")))
 		*hwm_kb = strtol(p + 6, NULL, 10);
 	free(status);
+	/* it ends on SIGTERM as on q: drain what it still writes, then reap it */
 	kill(pid, SIGTERM);
+	while (f && fgets(buf, sizeof(buf), f))
+		;
 	if (f)
 		fclose(f);
 	waitpid(pid, NULL, 0);
 	return seen == 4 && *rss_kb > 0;
+}
+
+/* Programs and maps of the tracing engine (named dt_* or trace_bp.*) loaded now. */
+static int tracer_objects(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (!strncmp(info.name, "dt_", 3) || !strncmp(info.name, "trace_bp.", 9)))
+			n++;
+		close(fd);
+	}
+	id = 0;
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (!strncmp(info.name, "dt_", 3) || !strncmp(info.name, "trace_bp.", 9)))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+/*
+ * Every dmabuf-top this test ran has exited: its tracer's programs and maps
+ * go with it (the kernel frees them a moment after the last close).
+ */
+static void check_tracer_gone(void)
+{
+	int tries, n = 0;
+
+	for (tries = 0; tries < 50 && (n = tracer_objects()); tries++)
+		usleep(100 * 1000);
+	tap_ok(n == 0, "dmabuf-top's tracer left no program or map behind (%d)", n);
 }
 
 static double total(double ns)
@@ -376,5 +427,6 @@ int main(int argc, char **argv)
 		 refresh / t_ls);
 	tap_ok(rss_steady <= 20 * 1024, "dmabuf-top RSS while running %ld KiB <= 20 MiB (peak %ld)",
 	       rss_steady, hwm_steady);
+	check_tracer_gone();
 	return tap_exit_status();
 }

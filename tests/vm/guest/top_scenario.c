@@ -19,6 +19,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <bpf/bpf.h>
+
 #include "cliutil.h"
 #include "lab_util.h"
 #include "scenario.h"
@@ -306,7 +308,8 @@ static void check_changes(struct scenario *s)
 
 	mark = 0;
 	found = buffer_line(block[3], ino, line, sizeof(line), &mark) != NULL;
-	tap_ok(found && mark == '~', "snapshot 4 marks it changed (~) after the attach: '%c'", mark ? mark : '?');
+	tap_ok(found && mark == '~', "snapshot 4 marks it changed (~) after the attach: '%c'",
+	       mark ? mark : '?');
 	events = strstr(block[3], "Events/s:") != NULL;
 	if (tap_ok(events || strstr(block[3], "unavailable"), "the header has the event rates "
 		   "or says why not")) {
@@ -328,6 +331,53 @@ static void check_changes(struct scenario *s)
 out:
 	for (i = 0; i < 5; i++)
 		free(block[i]);
+}
+
+/* Programs and maps of the tracing engine (named dt_* or trace_bp.*) loaded now. */
+static int tracer_objects(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (!strncmp(info.name, "dt_", 3) || !strncmp(info.name, "trace_bp.", 9)))
+			n++;
+		close(fd);
+	}
+	id = 0;
+	while (!bpf_map_get_next_id(id, &id)) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_map_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		    (!strncmp(info.name, "dt_", 3) || !strncmp(info.name, "trace_bp.", 9)))
+			n++;
+		close(fd);
+	}
+	return n;
+}
+
+/*
+ * Every dmabuf-top this test ran has exited: its tracer's programs and maps
+ * go with it (the kernel frees them a moment after the last close).
+ */
+static void check_tracer_gone(void)
+{
+	int tries, n = 0;
+
+	for (tries = 0; tries < 50 && (n = tracer_objects()); tries++)
+		usleep(100 * 1000);
+	tap_ok(n == 0, "dmabuf-top's tracer left no program or map behind (%d)", n);
 }
 
 /*
@@ -393,5 +443,6 @@ int main(void)
 	check_screen();
 	check_changes(&s);
 	scenario_end(&s);
+	check_tracer_gone();
 	return tap_exit_status();
 }
