@@ -29,6 +29,7 @@ for arg in $(cat /proc/cmdline); do
 	case $arg in
 	dmabuf.mode=*) mode=${arg#dmabuf.mode=} ;;
 	dmabuf.run=*) run=$(echo "${arg#dmabuf.run=}" | tr , ' ') ;;
+	dmabuf.test_timeout=*) TEST_TIMEOUT=${arg#dmabuf.test_timeout=} ;;
 	esac
 done
 

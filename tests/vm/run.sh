@@ -14,7 +14,9 @@
 #   run    runs the guest program /t/PROGRAM (tests/vm/guest/run_*: the demo,
 #          fixture capture) instead of the tests and prints its output.
 # Environment: DMABUF_CACHE (downloads, chroot; default .cache), OUTPUT
-# (default build), VM_TIMEOUT seconds (default 900), VM_SMP vCPUs (default 2),
+# (default build), VM_TIMEOUT seconds for the whole guest and TEST_TIMEOUT for
+# each guest test (default 1500 and 300; three times that on a *-debug kernel,
+# where KASAN and lockdep slow everything down), VM_SMP vCPUs (default 2),
 # QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
 # "-icount shift=0"; -icount implies TCG), MAKE.
 set -euo pipefail
@@ -66,17 +68,20 @@ rm -f "$console" "$results"
 read -r -a accel <<< "$(qemu_accel)"
 read -r -a extra <<< "${QEMU_EXTRA:-}"
 case " ${QEMU_EXTRA:-} " in *" -icount "*) accel=(-accel tcg -cpu max) ;; esac
-step "boot $KVER (${accel[1]}, ${VM_SMP:-2} cpus${QEMU_EXTRA:+, $QEMU_EXTRA}, timeout ${VM_TIMEOUT:-900}s)"
+case $label in *-debug) slow=3 ;; *) slow=1 ;; esac
+vm_timeout=${VM_TIMEOUT:-$((1500 * slow))}
+test_timeout=${TEST_TIMEOUT:-$((300 * slow))}
+step "boot $KVER (${accel[1]}, ${VM_SMP:-2} cpus${QEMU_EXTRA:+, $QEMU_EXTRA}, timeout ${vm_timeout}s)"
 start=$(date +%s)
 rc=0
-timeout -k 10 "${VM_TIMEOUT:-900}" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "${VM_SMP:-2}" \
+timeout -k 10 "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "${VM_SMP:-2}" \
 	"${extra[@]}" \
 	-kernel "$VMLINUZ" -initrd "$vmdir/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode${run_args:+ dmabuf.run=$run_args}" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode dmabuf.test_timeout=$test_timeout${run_args:+ dmabuf.run=$run_args}" \
 	-display none -vga none -monitor none -no-reboot \
 	-serial file:"$console" -serial file:"$results" </dev/null || rc=$?
 step "guest ran $(( $(date +%s) - start ))s, qemu exit $rc"
-[ $rc -eq 124 ] && warn "the guest timed out after ${VM_TIMEOUT:-900}s"
+[ $rc -eq 124 ] && warn "the guest timed out after ${vm_timeout}s"
 
 if [ "$mode" = run ]; then
 	sed -n '/^@@ RUN BEGIN/,/^@@ RUN END/{/^@@/!p}' "$results" | tr -d '\r'
