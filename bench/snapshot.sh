@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # bench/snapshot.sh [n=BUFFERS] [procs=P] [reps=R] - the snapshot benchmark
-# (bench/README.md). Boots the 7.3 test guest twice with one vCPU through
+# (bench/snapshot.md). Boots the 7.3 test guest twice with one vCPU through
 # tests/vm/run.sh: under QEMU -icount shift=0 (guest instructions,
 # deterministic to <1%), then plainly (wall clock, which varies by 30-50%
 # between TCG boots), runs tests/vm/guest/run_bench_snapshot in each and

@@ -35,11 +35,11 @@ static __always_inline void do_buf_event(void *ctx, __u32 kind, __u32 method, st
 
 	if (!wanted(kind))
 		return;
-	ev_init(&e, kind, method);
+	ev_init(&e, kind, method, !summary);
 	ev_buf(&e, d, direct);
 	if (has_ret)
 		ev_ret(&e, is_err((__u64)d) ? (__s64)d : ret);
-	ev_send(ctx, &e);
+	ev_send(ctx, &e, direct);
 }
 
 static __always_inline void do_fd_event(void *ctx, __u32 kind, __u32 method, struct dma_buf *d,
@@ -49,14 +49,14 @@ static __always_inline void do_fd_event(void *ctx, __u32 kind, __u32 method, str
 
 	if (!wanted(kind))
 		return;
-	ev_init(&e, kind, method);
+	ev_init(&e, kind, method, !summary);
 	ev_buf(&e, d, direct);
 	if (fd >= 0) {
 		e.fd = (__u32)fd;
 		e.flags |= TRACE_F_HAS_FD;
 	}
 	ev_ret(&e, ret);
-	ev_send(ctx, &e);
+	ev_send(ctx, &e, direct);
 }
 
 /* the attach-time cache (to 6.15): a table cached at attach, and the pin it holds */
@@ -65,7 +65,7 @@ static __always_inline void ev_cached(struct ev *e, struct dma_buf *d,
 {
 	bool known, dyn, cached;
 
-	if (!cache_era())
+	if (!cache_era() || summary)
 		return;
 	cached = attach_sgt(a, direct) != 0;
 	dyn = exp_dynamic(d, &known, direct);
@@ -83,11 +83,11 @@ static __always_inline void do_attach(void *ctx, __u32 method, struct dma_buf *d
 
 	if (!wanted(TRACE_EV_ATTACH))
 		return;
-	ev_init(&e, TRACE_EV_ATTACH, method);
+	ev_init(&e, TRACE_EV_ATTACH, method, !summary);
 	ev_buf(&e, d, direct);
 	if (is_err((__u64)a)) {
 		ev_ret(&e, (__s64)a);
-		ev_dev(&e, dev, direct);
+		ev_dev(&e, dev);
 		if (has_imp_ops)
 			e.flags |= TRACE_F_IMP_DYN_KNOWN | (imp_ops ? TRACE_F_IMP_DYN : 0);
 	} else {
@@ -99,7 +99,7 @@ static __always_inline void do_attach(void *ctx, __u32 method, struct dma_buf *d
 		e.latency = latency;
 		e.flags |= TRACE_F_HAS_LATENCY;
 	}
-	ev_send(ctx, &e);
+	ev_send(ctx, &e, direct);
 }
 
 static __always_inline void do_detach(void *ctx, __u32 method, struct dma_buf *d,
@@ -109,13 +109,13 @@ static __always_inline void do_detach(void *ctx, __u32 method, struct dma_buf *d
 
 	if (!wanted(TRACE_EV_DETACH))
 		return;
-	ev_init(&e, TRACE_EV_DETACH, method);
+	ev_init(&e, TRACE_EV_DETACH, method, !summary);
 	ev_buf(&e, d, direct);
 	ev_att(&e, a, direct);
 	/* tracepoint: it fires after the cached table is gone; only entry probes see it */
 	if (method != TRACE_M_TRACEPOINT)
 		ev_cached(&e, d, a, direct);
-	ev_send(ctx, &e);
+	ev_send(ctx, &e, direct);
 }
 
 static __always_inline void map_enter(__u32 site, struct dma_buf_attachment *a, __u64 sgt_arg,
@@ -149,7 +149,7 @@ static __always_inline void map_exit(void *ctx, __u32 site, __u32 method,
 		return;
 	if (!direct)
 		a = (void *)in.a0;
-	ev_init(&e, site, method);
+	ev_init(&e, site, method, true);
 	d = RD(direct, a, dmabuf);
 	ev_buf(&e, d, direct);
 	ev_att(&e, a, direct);
@@ -163,6 +163,8 @@ static __always_inline void map_exit(void *ctx, __u32 site, __u32 method,
 	} else {
 		hit = in.sgt_before && in.sgt_before == in.a1;
 	}
+	if (summary)
+		goto send;
 	dyn = exp_dynamic(d, &known, direct);
 	if (site == TRACE_EV_UNMAP || !is_err(sgt_ret)) {
 		ev_set(&e, TRACE_F_CACHED_KNOWN, TRACE_F_CACHED, hit);
@@ -170,7 +172,8 @@ static __always_inline void map_exit(void *ctx, __u32 site, __u32 method,
 		ev_set(&e, TRACE_F_PINNED_KNOWN, TRACE_F_PINNED,
 		       hit ? (known ? dyn : -1) : map_pins(dyn, known, imp_dynamic(a, direct)));
 	}
-	ev_send(ctx, &e);
+send:
+	ev_send(ctx, &e, direct);
 }
 
 /* pin, unpin (on attachment A), begin/end_cpu_access (on buffer D): entry state */
@@ -210,7 +213,7 @@ static __always_inline void call_exit(void *ctx, __u32 site, __u32 method,
 		a = (void *)in.a0;
 		d = (void *)in.a0;
 	}
-	ev_init(&e, site, method);
+	ev_init(&e, site, method, true);
 	if (is_att) {
 		d = RD(direct, a, dmabuf);
 		ev_att(&e, a, direct);
@@ -225,7 +228,7 @@ static __always_inline void call_exit(void *ctx, __u32 site, __u32 method,
 	ev_contract(&e, in.contract, in.resv);
 	if (has_ret)
 		ev_ret(&e, ret);
-	ev_send(ctx, &e);
+	ev_send(ctx, &e, direct);
 }
 
 /* vmap (at exit) and vunmap (at entry): the resv from every caller since 6.2 */
@@ -237,13 +240,13 @@ static __always_inline void do_vmap(void *ctx, __u32 kind, __u32 method, struct 
 
 	if (!wanted(kind))
 		return;
-	ev_init(&e, kind, method);
+	ev_init(&e, kind, method, !summary);
 	ev_buf(&e, d, direct);
 	state = resv_owner_state(d, direct);
 	ev_contract(&e, all_callers_lock ? need_held(state, TRACE_RULE_ALL_CALLERS) : 0, state);
 	if (has_ret)
 		ev_ret(&e, ret);
-	ev_send(ctx, &e);
+	ev_send(ctx, &e, direct);
 }
 
 /* the attachment list is walked with probe reads: container_of() defeats typed loads */
@@ -257,11 +260,11 @@ static __always_inline void do_move(void *ctx, __u32 method, struct dma_buf *d, 
 
 	if (!wanted(TRACE_EV_MOVE))
 		return;
-	ev_init(&e, TRACE_EV_MOVE, method);
+	ev_init(&e, TRACE_EV_MOVE, method, !summary);
 	ev_buf(&e, d, direct);
 	state = resv_owner_state(d, direct);
 	ev_contract(&e, need_held(state, TRACE_RULE_PIN_MOVE), state);
-	m = (void *)ev_record(&e, size);
+	m = (void *)ev_record(&e, size, direct);
 	if (!m)
 		return;
 	m->notified = 0;

@@ -336,11 +336,11 @@ static __always_inline struct inflight *task_slot(__u32 site, bool create)
 static __always_inline void enter(__u32 site, __u64 a0, __u64 a1, __u64 a2, __u64 sgt,
 				  __u32 contract, __u32 resv)
 {
-	struct inflight_key k = { .tid = (__u32)bpf_get_current_pid_tgid(), .site = site };
 	struct inflight v = {
 		.ts = bpf_ktime_get_ns(), .a0 = a0, .a1 = a1, .a2 = a2, .sgt_before = sgt,
 		.contract = contract, .resv = resv,
 	};
+	struct inflight_key k;
 	struct inflight *s;
 
 	if (use_task_storage) {
@@ -351,6 +351,8 @@ static __always_inline void enter(__u32 site, __u64 a0, __u64 a1, __u64 a2, __u6
 			count(TRACE_CNT_INFLIGHT_FULL);
 		return;
 	}
+	k.tid = (__u32)bpf_get_current_pid_tgid();
+	k.site = site;
 	if (bpf_map_update_elem(&dt_inflight, &k, &v, BPF_ANY))
 		count(TRACE_CNT_INFLIGHT_FULL);
 }
@@ -383,17 +385,26 @@ static __always_inline bool leave(__u32 site, struct inflight *out)
 
 /* --- one event: gathered on the stack, filtered, then sent or counted ---- */
 
+/*
+ * What an event needs, read with plain loads (or probe reads, see RD());
+ * strings are read later, and only into what is sent. With --summary only
+ * the keys, the latency and the contract are gathered: the rest would not
+ * be used.
+ */
 struct ev {
 	__u64 ts, ino, size, latency, ret, att;
-	const char *exp_name, *name, *dev_name;
-	__u64 exp_key, dev_key;		/* --summary keys: the pointers */
+	const char *exp_name, *name;
+	struct device *dev;
+	__u64 exp_key, dev_key;		/* --summary keys: the pointers, 0 for none */
 	__u32 kind, method, flags, dir, contract, resv, fd;
 };
 
-static __always_inline void ev_init(struct ev *e, __u32 kind, __u32 method)
+/* TS: whether the event takes its time now (a latency needs it early) */
+static __always_inline void ev_init(struct ev *e, __u32 kind, __u32 method, bool ts)
 {
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts = bpf_ktime_get_ns();
+	if (ts)
+		e->ts = bpf_ktime_get_ns();
 	e->kind = kind;
 	e->method = method;
 	e->dir = TRACE_DIR_UNSET;
@@ -405,10 +416,14 @@ static __always_inline void ev_buf(struct ev *e, struct dma_buf *d, bool direct)
 
 	if (!d || is_err((__u64)d))
 		return;
-	e->ino = direct ? d->file->f_inode->i_ino : BPF_CORE_READ(d, file, f_inode, i_ino);
-	e->size = RD(direct, d, size);
 	e->exp_name = RD(direct, d, exp_name);
 	e->exp_key = (__u64)e->exp_name;
+	e->flags |= TRACE_F_HAS_BUF;
+	if (!summary || filter_ino)
+		e->ino = direct ? d->file->f_inode->i_ino : BPF_CORE_READ(d, file, f_inode, i_ino);
+	if (summary)
+		return;
+	e->size = RD(direct, d, size);
 	/* name belongs to name_lock: a rename under the read may mix; accepted */
 	e->name = RD(direct, d, name);
 	if (e->name)
@@ -416,27 +431,33 @@ static __always_inline void ev_buf(struct ev *e, struct dma_buf *d, bool direct)
 	dyn = exp_dynamic(d, &known, direct);
 	if (known)
 		e->flags |= TRACE_F_EXP_DYN_KNOWN | (dyn ? TRACE_F_EXP_DYN : 0);
-	e->flags |= TRACE_F_HAS_BUF;
 }
 
-static __always_inline void ev_dev(struct ev *e, struct device *dev, bool direct)
+static __always_inline void ev_dev(struct ev *e, struct device *dev)
 {
 	if (!dev)
 		return;
-	/* dev_name(): init_name until device_add(), then kobj.name */
-	e->dev_name = RD(direct, dev, init_name);
-	if (!e->dev_name)
-		e->dev_name = RD(direct, dev, kobj.name);
+	e->dev = dev;
 	e->dev_key = (__u64)dev;
 	e->flags |= TRACE_F_HAS_DEV;
+}
+
+/* dev_name(): init_name until device_add(), then kobj.name */
+static __always_inline const char *dev_name(struct device *dev, bool direct)
+{
+	const char *name = RD(direct, dev, init_name);
+
+	return name ? name : RD(direct, dev, kobj.name);
 }
 
 static __always_inline void ev_att(struct ev *e, struct dma_buf_attachment *a, bool direct)
 {
 	if (!a || is_err((__u64)a))
 		return;
+	ev_dev(e, RD(direct, a, dev));
+	if (summary)
+		return;
 	e->att = (__u64)a;
-	ev_dev(e, RD(direct, a, dev), direct);
 	if (bpf_core_field_exists(a->importer_ops))
 		e->flags |= TRACE_F_IMP_DYN_KNOWN | (imp_dynamic(a, direct) ? TRACE_F_IMP_DYN : 0);
 	if (bpf_core_field_exists(a->peer2peer))
@@ -465,7 +486,7 @@ static __always_inline void ev_contract(struct ev *e, __u32 contract, __u32 resv
 }
 
 /* The filters that need the buffer or the device; false drops the event. */
-static __always_inline bool ev_match(struct ev *e, char *comm, char *exp, char *dev)
+static __always_inline bool ev_match(struct ev *e, char *comm, char *exp, char *dev, bool direct)
 {
 	if (filter_ino && (!(e->flags & TRACE_F_HAS_BUF) || e->ino != filter_ino))
 		return false;
@@ -484,7 +505,7 @@ static __always_inline bool ev_match(struct ev *e, char *comm, char *exp, char *
 	if (filter_dev_on) {
 		if (!(e->flags & TRACE_F_HAS_DEV))
 			return false;
-		read_str(dev, TRACE_DEV_LEN, e->dev_name);
+		read_str(dev, TRACE_DEV_LEN, dev_name(e->dev, direct));
 		if (!str_eq(dev, filter_dev, TRACE_DEV_LEN))
 			return false;
 	}
@@ -522,7 +543,7 @@ static __always_inline __u32 log2_slot(__u64 v)
 }
 
 /* --summary: counts, latency and its histogram of the event's entry in dt_sum. */
-static __always_inline void ev_count(struct ev *e)
+static __always_inline void ev_count(struct ev *e, bool direct)
 {
 	/* the keys are 0 unless set: no arithmetic on them, they may be typed pointers */
 	struct trace_sum_key k = {
@@ -542,11 +563,11 @@ static __always_inline void ev_count(struct ev *e)
 		if (!h)
 			return;
 		__builtin_memset(&h->s, 0, sizeof(h->s));
-		h->s.first_ns = e->ts;
+		h->s.first_ns = bpf_ktime_get_ns();
 		if (e->flags & TRACE_F_HAS_BUF)
 			read_str(h->s.exporter, TRACE_EXP_NAME_LEN, e->exp_name);
 		if (e->flags & TRACE_F_HAS_DEV)
-			read_str(h->s.device, TRACE_DEV_LEN, e->dev_name);
+			read_str(h->s.device, TRACE_DEV_LEN, dev_name(e->dev, direct));
 		bpf_get_current_comm(h->s.comm, TRACE_COMM_LEN);
 		bpf_map_update_elem(&dt_sum, &k, &h->s, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&dt_sum, &k);
@@ -588,27 +609,27 @@ static __always_inline struct trace_rec *rec_reserve(__u32 size)
  * record with its strings, returned to the caller to send with
  * rec_submit() (a move record adds its devices first). NULL: nothing to send.
  */
-static __always_inline struct trace_rec *ev_record(struct ev *e, __u32 size)
+static __always_inline struct trace_rec *ev_record(struct ev *e, __u32 size, bool direct)
 {
 	char comm[TRACE_COMM_LEN], exp[TRACE_EXP_NAME_LEN], dev[TRACE_DEV_LEN];
 	struct trace_rec *r;
 	__u64 id;
 
-	if (!ev_match(e, comm, exp, dev)) {
+	if (!ev_match(e, comm, exp, dev, direct)) {
 		count(TRACE_CNT_FILTERED);
 		return NULL;
 	}
 	if (TRACE_CONTRACT_CODE(e->contract))
 		count(TRACE_CNT_VIOLATIONS);
 	if (summary) {
-		count(TRACE_CNT_EVENTS);
-		ev_count(e);
+		/* the events are the sum of the counts: no counter of their own */
+		ev_count(e, direct);
 		return NULL;
 	}
 	r = rec_reserve(size);
 	if (!r)
 		return NULL;
-	r->ts_ns = e->ts;
+	r->ts_ns = e->ts ? e->ts : bpf_ktime_get_ns();
 	r->ino = e->ino;
 	r->size = e->size;
 	r->latency_ns = e->latency;
@@ -645,7 +666,7 @@ static __always_inline struct trace_rec *ev_record(struct ev *e, __u32 size)
 	if (e->flags & TRACE_F_HAS_DEV) {
 		if (filter_dev_on)
 			__builtin_memcpy(r->device, dev, TRACE_DEV_LEN);
-		else if (read_str(r->device, TRACE_DEV_LEN, e->dev_name))
+		else if (read_str(r->device, TRACE_DEV_LEN, dev_name(e->dev, direct)))
 			r->flags |= TRACE_F_DEV_CUT;
 	}
 	return r;
@@ -688,9 +709,9 @@ static __always_inline void rec_submit(void *ctx, struct trace_rec *r, __u32 siz
 		count(TRACE_CNT_LOST);
 }
 
-static __always_inline void ev_send(void *ctx, struct ev *e)
+static __always_inline void ev_send(void *ctx, struct ev *e, bool direct)
 {
-	struct trace_rec *r = ev_record(e, sizeof(struct trace_rec));
+	struct trace_rec *r = ev_record(e, sizeof(struct trace_rec), direct);
 
 	if (r)
 		rec_submit(ctx, r, sizeof(struct trace_rec));

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -30,6 +31,9 @@ _Static_assert(DMABUF_TRACE_HIST_SLOTS == TRACE_SUM_SLOTS, "one histogram layout
 #define MAX_ATTEMPTS 12
 #define MAX_LINKS 64
 #define PERF_MIN_PAGES 8
+/* a poll that took fewer records waits this long before the next (dmabuf_trace_poll) */
+#define POLL_BATCH 1024
+#define POLL_PAUSE_NS 1000000
 
 struct dmabuf_trace {
 	struct trace_bpf *skel;
@@ -50,6 +54,7 @@ struct dmabuf_trace {
 	bool stop;
 	unsigned int profile;	/* TRACE_PROFILE_*, from DMABUF_TRACE_PROFILE (bench/) */
 	bool task_storage;	/* calls in flight in task storage, else in a hash */
+	uint64_t summary_events;	/* --summary: the counts taken so far */
 	/* stack frames handed out by dmabuf_trace_stack() */
 	char frames[TRACE_STACK_DEPTH][160];
 };
@@ -577,10 +582,26 @@ int dmabuf_trace_poll(struct dmabuf_trace *t, int timeout_ms, dmabuf_trace_cb cb
 	if (t->pb) {
 		ret = perf_buffer__poll(t->pb, timeout_ms);
 	} else {
+		int taken;
+
 		ret = ring_buffer__poll(t->rb, timeout_ms);
+		taken = ret;
 		/* records submitted without a wakeup wait for the next poll: take them now */
-		if (ret >= 0 && !t->stop)
+		if (ret >= 0 && !t->stop) {
 			ret = ring_buffer__consume(t->rb);
+			taken += ret > 0 ? ret : 0;
+		}
+		/*
+		 * The ring wakes a poll as soon as it holds one record (or one
+		 * still being written: then the poll takes nothing and would
+		 * spin). Unless this poll found a backlog, let a batch gather:
+		 * each poll costs system calls and a flush of the output.
+		 */
+		if (taken >= 0 && taken < POLL_BATCH && timeout_ms > 0 && !t->stop) {
+			struct timespec pause = { 0, POLL_PAUSE_NS };
+
+			nanosleep(&pause, NULL);
+		}
 	}
 	if (ret < 0 && ret != -EINTR)
 		return ret;
@@ -607,7 +628,7 @@ void dmabuf_trace_counts(struct dmabuf_trace *t, struct dmabuf_trace_counts *c)
 		}
 		free(vals);
 	}
-	c->events = sum[TRACE_CNT_EVENTS];
+	c->events = sum[TRACE_CNT_EVENTS] + t->summary_events;
 	c->lost = sum[TRACE_CNT_LOST] + t->perf_lost;
 	c->filtered = sum[TRACE_CNT_FILTERED];
 	c->inflight_full = sum[TRACE_CNT_INFLIGHT_FULL];
@@ -686,6 +707,7 @@ int dmabuf_trace_summary_take(struct dmabuf_trace *t, struct dmabuf_trace_summar
 		cstr(exp, v->exporter, sizeof(v->exporter));
 		cstr(dev, v->device, sizeof(v->device));
 		cstr(comm, v->comm, sizeof(v->comm));
+		t->summary_events += a.count;
 		if (a.count)
 			ret = dmabuf_trace_summary_merge(s, &a);
 	}

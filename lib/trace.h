@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * trace.h - the dma-buf tracing engine (lib/trace.c, lib/trace_kernel.c)
- * and its pure parts: event decoding, names, filters, the text and JSON form
- * of an event (lib/trace_fmt.c) and the summary (lib/trace_summary.c).
+ * and its pure parts: event decoding, names, filters (lib/trace_fmt.c), the
+ * text and JSON form of an event (lib/trace_line.c, lib/trace_fmt.c) and the
+ * summary (lib/trace_summary.c).
  *
  * Life of a trace: dmabuf_trace_open() probes the running kernel, picks per
  * event a tracepoint, fentry/fexit or kprobe, loads and attaches the BPF
@@ -33,7 +34,7 @@
 #include "json.h"
 #include "trace_event.h"
 
-/* --- events (lib/trace_fmt.c) -------------------------------------------- */
+/* --- events (lib/trace_fmt.c, lib/trace_line.c) -------------------------- */
 
 /* One decoded record. Strings are the kernel's bytes, NUL-terminated, not escaped. */
 struct dmabuf_trace_event {
@@ -193,7 +194,8 @@ struct dmabuf_trace_facts {
 };
 
 struct dmabuf_trace_counts {
-	uint64_t events;		/* records the programs submitted */
+	uint64_t events;		/* records the programs submitted (--summary: counted
+					 * and taken) */
 	uint64_t lost;			/* records that found the buffer full */
 	uint64_t filtered;		/* calls the in-kernel filters dropped */
 	uint64_t inflight_full, stack_lost, bad_records;

@@ -535,6 +535,7 @@ static void test_fast_forms(void **state)
 	const char *frames[] = { "lab_ioc_map+0x1c [dmabuf_lab]", "a\"b\\c\x01" };
 	struct trace_move_rec m;
 	struct dmabuf_trace_event ev;
+	static char big[8192];
 	char want[256], got[256], small[8];
 	int i;
 
@@ -563,6 +564,11 @@ static void test_fast_forms(void **state)
 		strcat(line, "\n");
 		if (strcmp(json, line))
 			fail_msg("event %d: JSON\n want %s got  %s", i, json, line);
+		/* room enough to be written in place */
+		assert_int_equal(dmabuf_trace_json_line(big, sizeof(big), &ev, nstack ? frames : NULL,
+							nstack), need);
+		assert_int_equal(memcmp(big, line, need), 0);
+		assert_int_equal(big[need], '\0');
 		free(json);
 		free(line);
 	}

@@ -3,6 +3,7 @@
  * The tracer's summary (lib/trace_summary.c): counts per exporter, device
  * and process, log2 latency histograms, the key limit, text and JSON.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,6 +107,55 @@ static void test_key_limit(void **state)
 	dmabuf_trace_summary_free(s);
 }
 
+/* What the kernel aggregated (--summary) merges by name: counts, hists, min and max. */
+static void test_merge(void **state)
+{
+	struct dmabuf_trace_summary *s = dmabuf_trace_summary_new();
+	uint64_t h1[DMABUF_TRACE_HIST_SLOTS] = { 0 }, h2[DMABUF_TRACE_HIST_SLOTS] = { 0 };
+	struct dmabuf_trace_agg a = {
+		.kind = TRACE_EV_MAP, .exporter = "lab", .device = "imp.0", .pid = 5, .comm = "old",
+		.count = 3, .lat_n = 3, .lat_sum = 3000, .lat_min = 500, .lat_max = 2000, .hist = h1,
+	}, b = a;
+	const uint64_t *h;
+
+	(void)state;
+	h1[8] = 1;
+	h1[10] = 2;
+	h2[10] = 1;
+	h2[12] = 1;
+	/* the same exporter and process from another device pointer, later */
+	b.device = "imp.1";
+	b.comm = "new";
+	b.count = 2;
+	b.lat_n = 2;
+	b.lat_sum = 5100;
+	b.lat_min = 1100;
+	b.lat_max = 4000;
+	b.hist = h2;
+	assert_int_equal(dmabuf_trace_summary_merge(s, &a), 0);
+	assert_int_equal(dmabuf_trace_summary_merge(s, &b), 0);
+	assert_int_equal(dmabuf_trace_summary_count(s, DMABUF_TRACE_BY_EXPORTER, "lab", TRACE_EV_MAP), 5);
+	assert_int_equal(dmabuf_trace_summary_count(s, DMABUF_TRACE_BY_DEVICE, "imp.1", TRACE_EV_MAP), 2);
+	assert_int_equal(dmabuf_trace_summary_count(s, DMABUF_TRACE_BY_PROCESS, "5", TRACE_EV_MAP), 5);
+	h = dmabuf_trace_summary_hist(s, DMABUF_TRACE_BY_EXPORTER, "lab", TRACE_EV_MAP);
+	assert_non_null(h);
+	assert_int_equal(h[8], 1);
+	assert_int_equal(h[10], 3);
+	assert_int_equal(h[12], 1);
+	/* no buffer and no device: only the process counts it */
+	b.exporter = NULL;
+	b.device = NULL;
+	b.kind = TRACE_EV_GET;
+	b.lat_n = 0;
+	b.hist = NULL;
+	assert_int_equal(dmabuf_trace_summary_merge(s, &b), 0);
+	assert_int_equal(dmabuf_trace_summary_count(s, DMABUF_TRACE_BY_PROCESS, "5", TRACE_EV_GET), 2);
+	assert_int_equal(dmabuf_trace_summary_count(s, DMABUF_TRACE_BY_EXPORTER, "lab", TRACE_EV_GET), 0);
+	b.kind = TRACE_EV__COUNT;
+	assert_int_equal(dmabuf_trace_summary_merge(s, &b), -EINVAL);
+	dmabuf_trace_summary_free(s);
+}
+
 static char *output(struct dmabuf_trace_summary *s, bool json)
 {
 	char *buf = NULL;
@@ -158,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_hist),
 		cmocka_unit_test(test_key_limit),
+		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_print),
 	};
 

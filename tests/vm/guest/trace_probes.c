@@ -8,7 +8,8 @@
  *
  * The fallbacks: with DMABUF_TRACE_DISABLE=tracepoint every event goes
  * fentry, with tracepoint,fentry every event goes kprobe; the same workload
- * traced each way gives the same events with the same fields.
+ * traced each way gives the same events with the same fields. --summary and
+ * the perf buffer load the same probes as the default.
  */
 #include <errno.h>
 #include <signal.h>
@@ -104,6 +105,46 @@ static void check_choice(const struct btf *btf, const struct dmabuf_lab_info *in
 		      strcmp(mn, "gone") != 0),
 	       "CONFIG_DMABUF_MOVE_NOTIFY is \"%s\" (the module: %u)", mn ? mn : "-", info->move_notify);
 	tracer_free(&t);
+}
+
+/*
+ * The other program paths load the same probes: --summary (counting in the
+ * kernel) and the perf buffer (with the hash of calls in flight). A program
+ * the verifier refused would fall back to a kprobe without a word.
+ */
+static void same_probes(void)
+{
+	static const char *const perf_env[] = { "DMABUF_TRACE_PERF_BUFFER=1", NULL };
+	const char *sargs[] = { "-j", "--summary", "--list-probes", NULL };
+	struct tracer base, other;
+	const struct jv *bp, *op;
+	unsigned int k, i, differ;
+
+	bp = jv_get(list_probes(&base, "lp-base", NULL), "probes");
+	for (k = 0; k < 2; k++) {
+		const char *what = k ? "the perf buffer" : "--summary";
+
+		if (k) {
+			op = jv_get(list_probes(&other, "lp-perf", perf_env), "probes");
+		} else {
+			tracer_start(&other, "lp-sum", sargs, NULL);
+			tracer_stop(&other, 0);
+			op = other.nvals == 1 ? jv_get(&other.vals[0], "probes") : NULL;
+		}
+		differ = !bp || !op || bp->n != op->n;
+		for (i = 0; !differ && i < bp->n; i++) {
+			const char *x = jv_str(&bp->items[i], "method"), *y = jv_str(&op->items[i], "method");
+
+			if (!x != !y || (x && strcmp(x, y))) {
+				differ = 1;
+				tap_diag("%s: %s by %s, %s", what, jv_str(&bp->items[i], "event"), y ? y : "-",
+					 jv_str(&op->items[i], "reason"));
+			}
+		}
+		tap_ok(!differ, "%s loads the same probes as the default", what);
+		tracer_free(&other);
+	}
+	tracer_free(&base);
 }
 
 /* A small workload: every kind of event the fallbacks must give alike. */
@@ -231,6 +272,7 @@ int main(void)
 	if (!tap_ok(btf && lab >= 0 && !lab_info(lab, &info), "vmlinux BTF and dmabuf_lab are there"))
 		return tap_exit_status();
 	check_choice(btf, &info);
+	same_probes();
 	fallbacks(lab);
 	btf__free(btf);
 	close(lab);
