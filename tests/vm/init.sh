@@ -4,7 +4,7 @@
 # /init of the test guests. The kernel console is ttyS0; everything the host
 # harness reads goes to ttyS1 between markers:
 #   @@ BOOT <release>        guest is up
-#   @@ TEST <name> / @@ END <name> rc=<n>   one guest test and its TAP lines
+#   @@ TEST <name> / @@ END <name> rc=<n> s=<seconds>   one guest test and its TAP lines
 #   @@ DMESG BEGIN / END     the whole kernel log, judged by the host
 #   @@ DONE                  the guest finished (missing: panic or timeout)
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /usr/bin /usr/sbin /sbin
@@ -62,8 +62,10 @@ else
 		name=${t##*/}
 		case $name in run_*) continue ;; esac
 		echo "@@ TEST $name"
+		t0=$(cut -d. -f1 /proc/uptime)
 		(cd /tmp && timeout "${TEST_TIMEOUT:-300}" "$t")
-		echo "@@ END $name rc=$?"
+		rc=$?
+		echo "@@ END $name rc=$rc s=$(($(cut -d. -f1 /proc/uptime) - t0))"
 	done
 fi
 

@@ -91,5 +91,8 @@ fi
 
 awk -v kernel="$label" -f "$here/judge.awk" "$results" "$console" > "$vmdir/results.tap"
 grep '^not ok' "$vmdir/results.tap" | sed 's/^/  /' || true
+# where the guest's time went: the five slowest tests
+awk '/^@@ END .* s=[0-9]+/ { s = $NF; sub(/^s=/, "", s); print s, $3 }' "$results" |
+	sort -rn | head -n5 | awk '{ l = l (NR > 1 ? ", " : "") $2 " " $1 "s" } END { if (l != "") print "  slowest: " l }'
 "$top/tests/tally" /dev/null "$vmdir/results.tap" | tail -n1 | sed "s/^/$label: /"
 ! grep -q '^not ok' "$vmdir/results.tap"
