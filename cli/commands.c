@@ -38,6 +38,9 @@ void cli_source_notes(const struct dmabuf_snapshot *s)
 
 		if (st->state == DMABUF_SOURCE_UNUSED || st->state == DMABUF_SOURCE_OK)
 			continue;
+		/* asked for by name, it is worth a note even when the system lacks it */
+		if (st->absent && !(cli.collect.sources & (1u << bit)))
+			continue;
 		fprintf(stderr, "dmabuf: note: %s %s%s%s\n", dmabuf_source_name(bit),
 			dmabuf_source_state_name(st->state), st->detail[0] ? ": " : "", st->detail);
 	}

@@ -52,19 +52,11 @@ static bool own_options(const struct cmd *c)
 
 void cli_error(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	jw_report_error(cli.jw, "dmabuf", fmt, ap);
 	va_end(ap);
-	if (cli.jw) {
-		jw_start_object(cli.jw);
-		jw_string_field(cli.jw, "error", msg);
-		jw_end_object(cli.jw);
-	} else {
-		fprintf(stderr, "dmabuf: %s\n", msg);
-	}
 }
 
 static void usage(FILE *f)

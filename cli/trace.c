@@ -64,19 +64,11 @@ static const char *const event_help[TRACE_EV__COUNT] = {
 
 static void __attribute__((format(printf, 1, 2))) cli_error(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	jw_report_error(cli.jw, "dmabuf-trace", fmt, ap);
 	va_end(ap);
-	if (cli.jw) {
-		jw_start_object(cli.jw);
-		jw_string_field(cli.jw, "error", msg);
-		jw_end_object(cli.jw);
-	} else {
-		fprintf(stderr, "dmabuf-trace: %s\n", msg);
-	}
 }
 
 static void usage(FILE *f)

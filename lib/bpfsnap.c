@@ -526,6 +526,7 @@ static int replay(struct dmabuf_snapshot *s)
 	if (!ret && s->status[SRC_BPF_I].state == DMABUF_SOURCE_UNUSED)
 		dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_UNAVAILABLE, 0,
 				  "not the live system: root %s is a captured tree", s->root);
+	s->status[SRC_BPF_I].absent = s->status[SRC_BPF_I].state == DMABUF_SOURCE_UNAVAILABLE;
 	return ret < 0 ? ret : 0;
 }
 

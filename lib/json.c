@@ -318,3 +318,17 @@ void jw_null_field(struct json_writer *jw, const char *name)
 	jw_name(jw, name);
 	jw_null(jw);
 }
+
+void jw_report_error(struct json_writer *jw, const char *prog, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (jw) {
+		jw_start_object(jw);
+		jw_string_field(jw, "error", msg);
+		jw_end_object(jw);
+	} else {
+		fprintf(stderr, "%s: %s\n", prog, msg);
+	}
+}

@@ -2,6 +2,7 @@
 #ifndef DMABUF_JSON_H
 #define DMABUF_JSON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,5 +42,12 @@ void jw_null_field(struct json_writer *jw, const char *name);
 
 /* Nonzero once a nesting error happened (unbalanced end, too deep). */
 int jw_error(const struct json_writer *jw);
+
+/*
+ * A tool's error message: an {"error": MSG} object when the output is JSON
+ * (JW not NULL), else "PROG: MSG" on standard error.
+ */
+void jw_report_error(struct json_writer *jw, const char *prog, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 #endif

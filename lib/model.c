@@ -262,6 +262,7 @@ void dmabuf_source_set(struct dmabuf_snapshot *s, unsigned int bit,
 	st = &s->status[bit];
 	st->state = state;
 	st->err = err;
+	st->absent = false;
 	st->detail[0] = '\0';
 	if (fmt) {
 		va_start(ap, fmt);

@@ -53,6 +53,12 @@ enum dmabuf_source_state {
 struct dmabuf_source_status {
 	enum dmabuf_source_state state;
 	int err;		/* errno of the failure, 0 if none */
+	/*
+	 * Unavailable because the system does not have it (a kernel built
+	 * without it, a module not loaded): nothing to fix, so not worth a
+	 * note on every run; still listed in the JSON "sources".
+	 */
+	bool absent;
 	char detail[256];	/* what is missing and how to get it, or what was skipped */
 };
 

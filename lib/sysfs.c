@@ -89,6 +89,7 @@ int dmabuf_collect_sysfs(struct dmabuf_snapshot *s)
 			dmabuf_source_set(s, SRC_SYSFS_I, DMABUF_SOURCE_UNAVAILABLE, err,
 					  "no /%s: kernel without CONFIG_DMABUF_SYSFS_STATS "
 					  "(deprecated, removed after 6.18)", BUFFERS_PATH);
+		s->status[SRC_SYSFS_I].absent = sys || !dmabuf_root_is_live(s);
 		close(rootfd);
 		return 0;
 	}

@@ -373,6 +373,7 @@ static void test_lab_missing(void **state)
 	assert_int_equal(dmabuf_collect_lab(s), 0);
 	assert_int_equal(st(s, LAB), DMABUF_SOURCE_UNAVAILABLE);
 	assert_detail(s, LAB, "dmabuf_lab (the suite's test module) is not loaded");
+	assert_true(status_of(s, LAB)->absent);
 	dmabuf_snapshot_free(s);
 	rm_root(root);
 }
@@ -391,6 +392,7 @@ static void test_sysfs(void **state)
 	assert_int_equal(dmabuf_collect_sysfs(s), 0);
 	assert_int_equal(st(s, DMABUF_SRC_SYSFS), DMABUF_SOURCE_OK);
 	assert_detail(s, DMABUF_SRC_SYSFS, "2 buffers");
+	assert_false(status_of(s, DMABUF_SRC_SYSFS)->absent);
 	assert_string_equal(must_buf(s, 9)->exporter, "system");
 	assert_int_equal(must_buf(s, 9)->size, 8192);
 	assert_int_equal(must_buf(s, 4)->src[DMABUF_F_SIZE], DMABUF_SRC_SYSFS);
@@ -409,6 +411,7 @@ static void test_sysfs(void **state)
 	assert_int_equal(dmabuf_collect_sysfs(s), 0);
 	assert_int_equal(st(s, DMABUF_SRC_SYSFS), DMABUF_SOURCE_UNAVAILABLE);
 	assert_detail(s, DMABUF_SRC_SYSFS, "no sys/kernel/dmabuf/buffers in the captured tree");
+	assert_true(status_of(s, DMABUF_SRC_SYSFS)->absent);
 	dmabuf_snapshot_free(s);
 }
 
