@@ -82,7 +82,7 @@ NCURSES_LIBS = $(shell $(PKG_CONFIG) $(PC_STATIC) --libs ncursesw)
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all help install uninstall clean distclean deps kmod unit check check-unit \
-	check-vm demo run-vm guest-bins bench-snapshot
+	check-vm demo run-vm guest-bins bench-snapshot bench-top
 
 all: $(LIB) $(TOOLS)
 
@@ -96,6 +96,7 @@ help:
 	@echo 'make check-vm KERNEL=6.1|7.3|6.1-debug   the kernel tests on one kernel'
 	@echo 'make demo            boot the 7.3 test kernel with a scenario of buffers and show it'
 	@echo 'make bench-snapshot  what a snapshot costs (bench/snapshot.md): two 7.3 boots'
+	@echo 'make bench-top       what a dmabuf-top refresh costs, its memory (bench/top.md)'
 	@echo 'V=1 shows full commands; DMABUF_CACHE=DIR keeps downloads (default .cache)'
 
 deps:
@@ -209,8 +210,9 @@ kmod:
 check-vm:
 	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh check $(KERNEL)
 
+# On a terminal dmabuf-top runs there, interactively (VM_TTY=0: never).
 demo: deps
-	$(Q)OUTPUT=$(OUTPUT) tests/vm/run.sh run 7.3 run_demo.sh
+	$(Q)OUTPUT=$(OUTPUT) VM_TTY=$${VM_TTY:-auto} tests/vm/run.sh run 7.3 run_demo.sh
 
 # Runs one guest program: make run-vm KERNEL=6.1 RUN="run_capture ARGS"
 run-vm:
@@ -220,10 +222,33 @@ run-vm:
 bench-snapshot: deps
 	$(Q)OUTPUT=$(OUTPUT) bench/snapshot.sh
 
+# dmabuf-top's refresh cost and memory (bench/top.md): one 7.3 boot.
+bench-top: deps
+	$(Q)OUTPUT=$(OUTPUT) bench/top.sh
+
 # Runs every stage even when one fails, then one closing line for all.
+# The kernels are made ready first (downloads, the trixie chroot); a debug
+# kernel that is not cached yet builds in the background meanwhile: it keeps
+# both cores busy where a TCG guest mostly uses one.
+DEBUG_KERNELS := $(filter %-debug,$(KERNELS))
 check: deps
-	$(Q)rc=0; $(MAKE) check-unit || rc=1; \
-	for k in $(KERNELS); do $(MAKE) check-vm KERNEL=$$k || rc=1; done; \
+	$(Q)rc=0; mkdir -p $(OUTPUT)/vm; \
+	$(if $(DEBUG_KERNELS),scripts/deps debug || exit 1;) \
+	for k in $(filter-out $(DEBUG_KERNELS),$(KERNELS)); do \
+		tests/vm/kernel.sh prepare $$k "$(DMABUF_CACHE)" || exit 1; done; \
+	for k in $(DEBUG_KERNELS); do \
+		echo "  VM      kernel $$k: prepared in the background ($(OUTPUT)/vm/prepare-$$k.log)"; \
+		( tests/vm/kernel.sh prepare $$k "$(DMABUF_CACHE)" > $(OUTPUT)/vm/prepare-$$k.log 2>&1; \
+		  echo $$? > $(OUTPUT)/vm/prepare-$$k.rc ) & \
+	done; \
+	$(MAKE) check-unit || rc=1; \
+	for k in $(filter-out $(DEBUG_KERNELS),$(KERNELS)); do $(MAKE) check-vm KERNEL=$$k || rc=1; done; \
+	wait; \
+	for k in $(DEBUG_KERNELS); do \
+		if [ "$$(cat $(OUTPUT)/vm/prepare-$$k.rc)" != 0 ]; then \
+			tail -n 20 $(OUTPUT)/vm/prepare-$$k.log; echo "$$k: the kernel could not be prepared"; rc=1; \
+		else $(MAKE) check-vm KERNEL=$$k || rc=1; fi; \
+	done; \
 	tests/tally $(OUTPUT)/unit/results.tap $(KERNELS:%=$(OUTPUT)/vm/%/results.tap) \
 		2>/dev/null | tail -n1; \
 	exit $$rc

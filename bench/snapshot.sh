@@ -12,33 +12,4 @@
 # Environment: OUTPUT (default build), KERNEL (default 7.3), VM_TIMEOUT,
 # DMABUF_CACHE - as tests/vm/run.sh. Reports: OUTPUT/bench/snapshot-*.txt.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
-output=${OUTPUT:-build}
-case $output in /*) ;; *) output=$top/$output ;; esac
-kernel=${KERNEL:-7.3}
-mkdir -p "$output/bench"
-
-rc=0
-for mode in icount wall; do
-	report=$output/bench/snapshot-$mode.txt
-	boot=$output/bench/snapshot-$mode.boot.log
-	extra=
-	[ "$mode" = icount ] && extra="-icount shift=0"
-	echo "== $mode boot (log: $boot)"
-	if ! OUTPUT=$output VM_SMP=1 QEMU_EXTRA="$extra" VM_TIMEOUT="${VM_TIMEOUT:-3600}" \
-		"$top/tests/vm/run.sh" run "$kernel" run_bench_snapshot "$mode" "$@" > "$boot" 2>&1; then
-		echo "the $mode boot failed: see $boot" >&2
-		rc=1
-	fi
-	sed -n '/^@@ RUN BEGIN/,/^@@ RUN END/{/^@@/!p}' "$output/vm/$kernel/results.log" |
-		tr -d '\r' > "$report"
-	cat "$report"
-	echo
-done
-
-if [ "${STRICT:-0}" = 1 ] && grep -q '^MISS' "$output/bench/snapshot-icount.txt"; then
-	echo "STRICT=1: a goal was missed" >&2
-	rc=1
-fi
-exit $rc
+MODES=${MODES:-icount wall} exec "$(dirname "$0")/guest.sh" snapshot run_bench_snapshot "$@"

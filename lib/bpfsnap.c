@@ -25,8 +25,9 @@
  * task_file; procfs adds them.
  *
  * Cost: the load (libbpf parses the vmlinux BTF once; the iter/dmabuf probe
- * only searches its strings), one read() loop per iterator (32 KiB per
- * read), no syscall per buffer. Exporter ops are named by the kernel (%ps in
+ * only searches its strings; a live view keeps the loaded programs for its
+ * next snapshots, dmabuf_collect_opts.keep), one read() loop per iterator
+ * (32 KiB per read), no syscall per buffer. Exporter ops are named by the kernel (%ps in
  * the program, once per ops): /proc/kallsyms, whose read costs more than all
  * the rest, is read only for the global list's address on kernels without
  * iter/dmabuf.
@@ -264,12 +265,16 @@ static void note_dropped(struct run *r, const char *what, int err)
 								: strerror(-err));
 }
 
-/* Loads what the kernel takes and runs it; 0, or the source state to report. */
-static int load_and_run(struct dmabuf_snapshot *s, struct run *r)
+/*
+ * Loads what the kernel takes into *OUT; 0 (*OUT NULL when nothing loaded:
+ * the source state says why), or -ENOMEM.
+ */
+static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **out)
 {
 	struct snapshot_bpf *skel;
 	int err;
 
+	*out = NULL;
 	for (;;) {
 		skel = snapshot_bpf__open();
 		if (!skel) {
@@ -333,6 +338,15 @@ static int load_and_run(struct dmabuf_snapshot *s, struct run *r)
 		snprintf(r->dropped + strlen(r->dropped), sizeof(r->dropped) - strlen(r->dropped),
 			 "%sthe owner walk did not load (%s)", r->dropped[0] ? "; " : "",
 			 r->owner_fail);
+	*out = skel;
+	return 0;
+}
+
+/* Runs the loaded programs; 0, 1 when the source state says they failed, or -ENOMEM. */
+static int run_progs(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf *skel)
+{
+	int err;
+
 	if (r->mode == MODE_DMABUF) {
 		err = attach_and_run(s, skel->progs.snap_dmabuf, -1, &r->st);
 		r->st.owners_of_known = true;
@@ -346,7 +360,6 @@ static int load_and_run(struct dmabuf_snapshot *s, struct run *r)
 	}
 	r->features = skel->bss->features;
 	r->walk_state = skel->bss->walk_state;
-	snapshot_bpf__destroy(skel);
 	if (err == -ENOMEM)
 		return err;
 	if (err) {
@@ -461,14 +474,100 @@ static void report(struct dmabuf_snapshot *s, struct run *r)
 			  r->dropped[0] ? "; " : "", r->dropped);
 }
 
-static int collect(struct dmabuf_snapshot *s, struct run *r)
+/* --- programs kept loaded between snapshots (dmabuf-top) ------------------ */
+
+/*
+ * With dmabuf_collect_opts.keep the loaded programs stay for the next
+ * snapshot: a live view then skips the load at every refresh - libbpf's
+ * parse of the vmlinux BTF, with two copies of it at once (some 11 MiB on a
+ * 7.x kernel, the peak of dmabuf-top's memory), and the CO-RE relocation
+ * (~130 million instructions). They are reused while the choice a load
+ * would start from (iterator, owner walk) is the same, once what the last
+ * run left in their maps and globals is cleared.
+ */
+static struct {
+	struct snapshot_bpf *skel;
+	enum mode mode;		/* the choice the load started from */
+	bool owner_walk;
+	struct run r;		/* what the load settled on (its st unused) */
+	int map_cache;		/* the BTF's answer when no program ran, -1: not asked */
+} kept = { .map_cache = DMABUF_UNKNOWN };
+
+static void kept_release(void)
+{
+	snapshot_bpf__destroy(kept.skel);
+	memset(&kept, 0, sizeof(kept));
+	kept.map_cache = DMABUF_UNKNOWN;
+}
+
+/*
+ * Empties a hash map, up to a batch of entries per call (fewer when the next
+ * bucket does not fit); 0 or -errno.
+ */
+static int clear_hash(const struct bpf_map *map)
+{
+	const size_t batch = 256;
+	char *keys = malloc(batch * bpf_map__key_size(map));
+	char *vals = malloc(batch * bpf_map__value_size(map));
+	__u64 token = 0;	/* a hash map's batch is its bucket index */
+	int fd = bpf_map__fd(map), err = -ENOMEM;
+	bool first = true;
+
+	while (keys && vals) {
+		__u32 count = (__u32)batch;
+
+		err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, keys, vals,
+						      &count, NULL);
+		first = false;
+		if (err == -ENOENT)	/* the end: this call's entries are gone too */
+			err = 0;
+		else if (!err)
+			continue;
+		break;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* The kept programs' state back to what a load leaves; 0 or -errno. */
+static int kept_reset(void)
+{
+	struct snapshot_bpf *skel = kept.skel;
+	int err;
+
+	skel->bss->features = 0;
+	skel->bss->walk_state = 0;
+	/* each snapshot names the exporter ops again */
+	err = clear_hash(skel->maps.ops_named);
+	if (!err && kept.r.mode == MODE_TASK_FILE)
+		err = clear_hash(skel->maps.seen);
+	/* every chunk of the walk starts unset (chunk 0 sets its start itself) */
+	if (!err && kept.r.mode == MODE_TASK_FILE && kept.r.use_list) {
+		__u32 n = bpf_map__max_entries(skel->maps.walk_chunks), i;
+		__u32 *keys = malloc(n * sizeof(*keys));
+		__u64 *vals = calloc(n, sizeof(*vals));
+
+		err = keys && vals ? 0 : -ENOMEM;
+		for (i = 0; !err && i < n; i++)
+			keys[i] = i;
+		if (!err)
+			err = bpf_map_update_batch(bpf_map__fd(skel->maps.walk_chunks), keys, vals,
+						   &n, NULL);
+		free(keys);
+		free(vals);
+	}
+	return err;
+}
+
+/* Which iterator, and whether the owner walk runs: the choice a load starts from. */
+static void choose(const struct dmabuf_snapshot *s, struct run *r)
 {
 	enum dmabuf_source_state procfs = s->status[SRC_INDEX(DMABUF_SRC_PROCFS)].state;
 	const char *force = getenv("DMABUF_BPF_ITER");
-	struct utsname u;
-	int ret;
 
-	r->mode = btf_names_iter_dmabuf() ? MODE_DMABUF : MODE_TASK_FILE;
+	r->mode = kept.skel ? kept.mode :
+		  btf_names_iter_dmabuf() ? MODE_DMABUF : MODE_TASK_FILE;
 	/*
 	 * For the tests: DMABUF_BPF_ITER=task_file takes the older kernels'
 	 * path where iter/dmabuf exists too, =task_file-nolist without the
@@ -479,22 +578,73 @@ static int collect(struct dmabuf_snapshot *s, struct run *r)
 	/* no work twice: a procfs read (even a partial one) has the owners */
 	r->owner_walk = r->mode == MODE_DMABUF && procfs != DMABUF_SOURCE_OK &&
 			procfs != DMABUF_SOURCE_PARTIAL;
+}
+
+/*
+ * The programs for R's choice in *OUT: the kept ones, or a new load (kept
+ * when KEEP). 0 (*OUT NULL when nothing loaded: the source state says why),
+ * or -ENOMEM.
+ */
+static int programs(struct dmabuf_snapshot *s, struct run *r, bool keep,
+		    struct snapshot_bpf **out)
+{
+	const char *force = getenv("DMABUF_BPF_ITER");
+	enum mode mode = r->mode;
+	bool owner_walk = r->owner_walk;
+	int ret;
+
+	if (kept.skel && keep && kept.mode == mode && kept.owner_walk == owner_walk &&
+	    !kept_reset()) {
+		*r = kept.r;
+		*out = kept.skel;
+		return 0;
+	}
+	if (kept.skel)
+		kept_release();
 	if (r->mode == MODE_TASK_FILE && force && strstr(force, "nolist"))
 		snprintf(r->why_no_list, sizeof(r->why_no_list), "DMABUF_BPF_ITER=%s", force);
 	else if (r->mode == MODE_TASK_FILE)
 		find_list(r);
-	ret = load_and_run(s, r);
+	ret = load(s, r, out);
+	if (!ret && *out && keep) {
+		kept.skel = *out;
+		kept.mode = mode;
+		kept.owner_walk = owner_walk;
+		kept.r = *r;
+	}
+	return ret;
+}
+
+static int collect(struct dmabuf_snapshot *s, struct run *r, bool keep)
+{
+	struct snapshot_bpf *skel;
+	struct utsname u;
+	int ret;
+
+	choose(s, r);
+	ret = programs(s, r, keep, &skel);
+	if (!skel)
+		return ret;
+	ret = run_progs(s, r, skel);
+	if (skel != kept.skel)
+		snapshot_bpf__destroy(skel);
+	else if (ret)
+		kept_release();	/* loaded afresh next time */
 	if (ret || s->status[SRC_BPF_I].state != DMABUF_SOURCE_UNUSED)
 		return ret < 0 ? ret : 0;
 
 	if (r->features & SNAP_FEAT_VALID) {
 		s->kernel.has_map_cache = !!(r->features & SNAP_FEAT_ATTACH_SGT);
+	} else if (keep && kept.map_cache != DMABUF_UNKNOWN) {
+		s->kernel.has_map_cache = kept.map_cache;
 	} else {	/* no program ran (no buffer): the BTF tells */
 		struct btf *btf = btf__load_vmlinux_btf();
 		int has = btf ? btf_has_member(btf, "dma_buf_attachment", "sgt") : -1;
 
 		if (has >= 0)
 			s->kernel.has_map_cache = has;
+		if (has >= 0 && keep)
+			kept.map_cache = has;
 		btf__free(btf);
 	}
 	if (!s->kernel.release[0] && !uname(&u))
@@ -530,7 +680,7 @@ static int replay(struct dmabuf_snapshot *s)
 	return ret < 0 ? ret : 0;
 }
 
-static int collect_bpf(struct dmabuf_snapshot *s)
+static int collect_bpf(struct dmabuf_snapshot *s, bool keep)
 {
 	libbpf_print_fn_t old;
 	struct run r;
@@ -546,16 +696,43 @@ static int collect_bpf(struct dmabuf_snapshot *s)
 	}
 	memset(&r, 0, sizeof(r));
 	old = libbpf_set_print(print_libbpf);
-	ret = collect(s, &r);
+	ret = collect(s, &r, keep);
 	libbpf_set_print(old);
 	bpfsnap_stats_free(&r.st);
 	return ret;
 }
 
-int dmabuf_collect_bpf(struct dmabuf_snapshot *s)
+int bpfsnap_collect(struct dmabuf_snapshot *s, bool keep)
 {
-	int ret = collect_bpf(s);
+	int ret = collect_bpf(s, keep);
 
 	dmabuf_capture_bpf_end(s->capture, s);
 	return ret;
+}
+
+int dmabuf_collect_bpf(struct dmabuf_snapshot *s)
+{
+	return bpfsnap_collect(s, false);
+}
+
+int bpfsnap_prepare(struct dmabuf_snapshot *s)
+{
+	struct snapshot_bpf *skel;
+	libbpf_print_fn_t old;
+	struct run r;
+	int ret;
+
+	if (!dmabuf_root_is_live(s) || access("/sys/kernel/btf/vmlinux", R_OK))
+		return 0;
+	memset(&r, 0, sizeof(r));
+	old = libbpf_set_print(print_libbpf);
+	choose(s, &r);
+	ret = programs(s, &r, true, &skel);
+	libbpf_set_print(old);
+	return ret;
+}
+
+void bpfsnap_release(void)
+{
+	kept_release();
 }

@@ -305,7 +305,7 @@ int dmabuf_collect(struct dmabuf_snapshot *s, const struct dmabuf_collect_opts *
 		ret = dmabuf_collect_sysfs(s);
 	/* on a captured tree, only the records of a report bundle (bpf/records.txt) */
 	if (!ret && (want & DMABUF_SRC_BPF))
-		ret = dmabuf_collect_bpf(s);
+		ret = bpfsnap_collect(s, o && o->keep);
 	if (!ret && (want & DMABUF_SRC_LAB))
 		ret = dmabuf_collect_lab(s);
 	/* a report bundle: the sources its capture could not read stay so */
@@ -316,4 +316,28 @@ int dmabuf_collect(struct dmabuf_snapshot *s, const struct dmabuf_collect_opts *
 			merge_attachments(&s->buf[i]);
 	dmabuf_snapshot_finish(s);
 	return ret;
+}
+
+int dmabuf_collect_prepare(const char *root, const struct dmabuf_collect_opts *o)
+{
+	unsigned int want = o && o->sources ? o->sources : ~0u;
+	struct dmabuf_snapshot *s;
+	int ret;
+
+	if (!o || !o->keep || !(want & DMABUF_SRC_BPF))
+		return 0;
+	s = dmabuf_snapshot_new(root);
+	if (!s)
+		return -ENOMEM;
+	/* the choice dmabuf_collect() makes when procfs has read the owners */
+	if (want & (DMABUF_SRC_FDINFO | DMABUF_SRC_PROCFS))
+		s->status[SRC_INDEX(DMABUF_SRC_PROCFS)].state = DMABUF_SOURCE_OK;
+	ret = bpfsnap_prepare(s);
+	dmabuf_snapshot_free(s);
+	return ret;
+}
+
+void dmabuf_collect_release(void)
+{
+	bpfsnap_release();
 }

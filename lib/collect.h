@@ -16,10 +16,21 @@
 struct dmabuf_collect_opts {
 	unsigned int sources;	/* DMABUF_SRC_* mask; 0 = every source available */
 	pid_t pid;		/* procfs: only this process (0 = all) */
+	bool keep;		/* a live view that collects again and again: what a
+				 * collector sets up stays for the next snapshot (the
+				 * BPF programs stay loaded) until dmabuf_collect_release() */
 };
 
 /* Runs the chosen collectors in order, then dmabuf_snapshot_finish(). */
 int dmabuf_collect(struct dmabuf_snapshot *s, const struct dmabuf_collect_opts *o);
+/*
+ * For O->keep, optional: sets up now what the collections of ROOT will keep
+ * (loads the BPF programs), before the caller holds memory of its own, so
+ * that the load's passing peak does not come on top of it. 0 or -ENOMEM.
+ */
+int dmabuf_collect_prepare(const char *root, const struct dmabuf_collect_opts *o);
+/* Lets go of what collections with O->keep kept. */
+void dmabuf_collect_release(void);
 
 int dmabuf_collect_debugfs(struct dmabuf_snapshot *s);
 int dmabuf_collect_procfs(struct dmabuf_snapshot *s, pid_t only);

@@ -48,6 +48,16 @@ int dmabuf_merge_name(struct dmabuf_buffer *b, bool has_name, const char *name, 
 		      unsigned int src, bool exact);
 void dmabuf_merge_count(struct dmabuf_buffer *b, long count, unsigned int src);
 
+/*
+ * The BPF collector (bpfsnap.c) with dmabuf_collect_opts.keep: its loaded
+ * programs stay for the next call. bpfsnap_prepare() loads them for the
+ * choice S's procfs status implies, without a run; bpfsnap_release() lets
+ * them go. 0 or -ENOMEM.
+ */
+int bpfsnap_collect(struct dmabuf_snapshot *s, bool keep);
+int bpfsnap_prepare(struct dmabuf_snapshot *s);
+void bpfsnap_release(void);
+
 /* TEXT (LEN bytes) escaped and cut to fit OUT, for status details. */
 const char *dmabuf_excerpt(const char *text, size_t len, char *out, size_t outsz);
 

@@ -371,6 +371,12 @@ static int load_attach(struct dmabuf_trace *t, char *err, size_t errlen)
 				 "--list-probes); map: %s", map_reason(t));
 			return ret;
 		}
+		/*
+		 * The choice is made: our parse of the vmlinux BTF goes before
+		 * libbpf makes its own (for the attach targets and CO-RE), so
+		 * the peak holds one copy, not two. A retry reads it again.
+		 */
+		trace_kernel_drop_btf(t->k);
 		libbpf_log[0] = '\0';
 		t->skel = trace_bpf__open();
 		if (!t->skel) {

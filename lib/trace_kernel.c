@@ -117,7 +117,9 @@ struct ksym {
 };
 
 struct trace_kernel {
-	struct btf *btf;
+	struct btf *btf;		/* NULL between choices: trace_kernel_drop_btf() */
+	bool btf_failed;		/* a reload failed: why, in btf_err */
+	char btf_err[96];
 	char **kallsyms_hits;		/* candidate function names found in kallsyms */
 	size_t nhits;
 	struct dmabuf_trace_facts facts;
@@ -304,6 +306,30 @@ static void read_move_notify(struct dmabuf_trace_facts *f)
 
 /* --- open/close ---------------------------------------------------------- */
 
+/*
+ * The parsed vmlinux BTF, loaded again if trace_kernel_drop_btf() let it go
+ * (a retry after the kernel refused a program chooses again); NULL, with
+ * the reason in k->btf_err, if it cannot be read.
+ */
+static const struct btf *kernel_btf(struct trace_kernel *k)
+{
+	if (k->btf || k->btf_failed)
+		return k->btf;
+	k->btf = btf__load_vmlinux_btf();
+	if (!k->btf) {
+		k->btf_failed = true;
+		snprintf(k->btf_err, sizeof(k->btf_err), "the kernel's BTF could not be read "
+			 "again: %s", strerror(errno));
+	}
+	return k->btf;
+}
+
+void trace_kernel_drop_btf(struct trace_kernel *k)
+{
+	btf__free(k->btf);
+	k->btf = NULL;
+}
+
 int trace_kernel_open(struct trace_kernel **out, char *err, size_t errlen)
 {
 	struct trace_kernel *k = calloc(1, sizeof(*k));
@@ -394,6 +420,7 @@ static bool disabled(unsigned int method)
 static bool usable(struct trace_kernel *k, const struct trace_cand *c, const char **name,
 		   char *why, size_t whylen)
 {
+	const struct btf *btf = NULL;
 	char tdname[96];
 	int n, id, r;
 
@@ -402,9 +429,13 @@ static bool usable(struct trace_kernel *k, const struct trace_cand *c, const cha
 		     dmabuf_trace_method_name(c->method), "");
 		return false;
 	}
+	if (c->method != TRACE_M_KPROBE && !(btf = kernel_btf(k))) {
+		note(why, whylen, "%s%s", k->btf_err, "");
+		return false;
+	}
 	if (c->method == TRACE_M_TRACEPOINT) {
 		snprintf(tdname, sizeof(tdname), "btf_trace_%s", c->names[0]);
-		if (btf__find_by_name_kind(k->btf, tdname, BTF_KIND_TYPEDEF) >= 0) {
+		if (btf__find_by_name_kind(btf, tdname, BTF_KIND_TYPEDEF) >= 0) {
 			*name = c->names[0];
 			return true;
 		}
@@ -426,12 +457,12 @@ static bool usable(struct trace_kernel *k, const struct trace_cand *c, const cha
 			note(why, whylen, "%s%s not in kallsyms", fn, "");
 			continue;
 		}
-		id = btf__find_by_name_kind(k->btf, fn, BTF_KIND_FUNC);
+		id = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC);
 		if (id < 0) {
 			note(why, whylen, "%s%s not in BTF", fn, "");
 			continue;
 		}
-		if (!proto_ok(k->btf, id, c->nargs, c->arg0)) {
+		if (!proto_ok(btf, id, c->nargs, c->arg0)) {
 			note(why, whylen, "%s%s: unexpected prototype", fn, "");
 			continue;
 		}

@@ -49,6 +49,12 @@ struct trace_kernel;
 /* Reads BTF, kallsyms and the config once; 0 or -errno with ERR set. */
 int trace_kernel_open(struct trace_kernel **out, char *err, size_t errlen);
 void trace_kernel_close(struct trace_kernel *k);
+/*
+ * Frees the parsed vmlinux BTF (5-6 MiB on a 7.x kernel) before the
+ * skeleton's load, which parses its own copy: never two at once. The
+ * next trace_kernel_choose() that needs it reads it again.
+ */
+void trace_kernel_drop_btf(struct trace_kernel *k);
 /* The facts the programs are configured with. */
 void trace_kernel_facts(const struct trace_kernel *k, struct dmabuf_trace_facts *f);
 /*

@@ -142,11 +142,12 @@ void top_events_open(struct top *t)
 	for (i = 0; i < NSHOWN; i++)
 		o.filter.events |= 1u << shown[i];
 	/*
-	 * Rates need counts, not every record, and the ring is resident memory:
-	 * 256 KiB drained every 100 ms keeps up with some 20 000 events/s; past
-	 * that the header says how many were lost.
+	 * Rates need counts, not every record, and the ring is resident memory
+	 * twice over (libbpf maps its data pages twice, for records that wrap):
+	 * 128 KiB of 216-byte records drained every 100 ms keeps up with some
+	 * 6000 events/s; past that the header says how many were lost.
 	 */
-	o.buffer_size = 256u << 10;
+	o.buffer_size = 128u << 10;
 	ret = dmabuf_trace_open(&o, &t->ev->tr, err, sizeof(err));
 	if (ret) {
 		char clean[sizeof(err) * 4];

@@ -341,8 +341,8 @@ static int rescan(struct top *t, unsigned int *flags)
 	ret = top_scan(t);
 	if (ret < 0)
 		return ret;
-	/* a snapshot was freed, and the collectors' scratch (the BPF loader's
-	 * BTF): give it back rather than keep the peak resident */
+	/* a snapshot was freed, and the collectors' scratch: give it back
+	 * rather than keep the peak resident */
 	malloc_trim(0);
 	*flags |= (unsigned int)ret;
 	/* rates that moved: the rows showing them are drawn again, and re-sorted
@@ -498,7 +498,19 @@ int main(int argc, char **argv)
 	}
 	t->live = !t->o.replay && root_is_live(t->o.root);
 
-	/* the tracer first: the buffers view shows its column only when it runs */
+	/*
+	 * Every refresh collects again: the BPF snapshot programs stay loaded
+	 * between them, loaded now, while nothing else is held - loading one
+	 * (libbpf parses the kernel's BTF, as the tracer does) is the peak of
+	 * dmabuf-top's memory; then the tracer (the buffers view shows its
+	 * column only when it runs), then the first snapshot.
+	 */
+	t->o.collect.keep = true;
+	if (t->live && dmabuf_collect_prepare(t->o.root, &t->o.collect)) {
+		top_error("out of memory loading the BPF programs");
+		ret = TOP_EXIT_RUNTIME;
+		goto out;
+	}
 	top_events_open(t);
 	top_rows_init(t);
 	if ((a.columns && top_set_columns(t, t->view, a.columns)) ||
@@ -551,6 +563,7 @@ int main(int argc, char **argv)
 out:
 	top_screen_end();
 	top_events_close(t);
+	dmabuf_collect_release();
 	top_rows_free(t);
 	top_state_free(t);
 	top_batch_free();

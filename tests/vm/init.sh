@@ -7,6 +7,10 @@
 #   @@ TEST <name> / @@ END <name> rc=<n> s=<seconds>   one guest test and its TAP lines
 #   @@ DMESG BEGIN / END     the whole kernel log, judged by the host
 #   @@ DONE                  the guest finished (missing: panic or timeout)
+# With dmabuf.tty=1 (tests/vm/run.sh VM_TTY) the console is the user's
+# terminal: a run program finds it as DMABUF_TTY, sized and typed as the
+# host said (dmabuf.rows, dmabuf.cols, dmabuf.term), and its output is shown
+# there as it comes, besides ttyS1.
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
 export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=linux
@@ -25,13 +29,25 @@ echo "@@ BOOT $(uname -r)"
 
 mode=check
 run=
+tty=0 rows=24 cols=80 term=vt100
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	dmabuf.mode=*) mode=${arg#dmabuf.mode=} ;;
 	dmabuf.run=*) run=$(echo "${arg#dmabuf.run=}" | tr , ' ') ;;
 	dmabuf.test_timeout=*) TEST_TIMEOUT=${arg#dmabuf.test_timeout=} ;;
+	dmabuf.tty=*) tty=${arg#dmabuf.tty=} ;;
+	dmabuf.rows=*) rows=${arg#dmabuf.rows=} ;;
+	dmabuf.cols=*) cols=${arg#dmabuf.cols=} ;;
+	dmabuf.term=*) term=${arg#dmabuf.term=} ;;
 	esac
 done
+if [ "$mode" = run ] && [ "$tty" = 1 ]; then
+	export DMABUF_TTY=/dev/ttyS0
+	# a terminal this guest has no description of gets the common subset
+	[ -f "/usr/share/terminfo/${term%"${term#?}"}/$term" ] || term=xterm
+	export TERM=$term
+	stty -F "$DMABUF_TTY" 115200 rows "$rows" cols "$cols"
+fi
 
 # Infrastructure checks are TAP lines too, so a broken guest fails the run.
 echo "@@ TEST boot"
@@ -54,8 +70,13 @@ echo "@@ END boot rc=0"
 if [ "$mode" = run ]; then
 	# one program (demo, fixture capture), not a test: /t/run_*
 	echo "@@ RUN BEGIN"
-	(cd /tmp && /t/$run)
-	echo "@@ RUN END rc=$?"
+	if [ -n "${DMABUF_TTY:-}" ]; then
+		(cd /tmp && /t/$run; echo $? > /tmp/run.rc) 2>&1 | tee "$DMABUF_TTY"
+		echo "@@ RUN END rc=$(cat /tmp/run.rc 2>/dev/null || echo 1)"
+	else
+		(cd /tmp && /t/$run)
+		echo "@@ RUN END rc=$?"
+	fi
 else
 	for t in /t/*; do
 		[ -x "$t" ] || continue

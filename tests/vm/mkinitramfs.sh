@@ -31,9 +31,15 @@ echo "root:x:0:0:root:/root:/bin/sh" > "$root/etc/passwd"
 echo "nobody:x:65534:65534:nobody:/:/bin/false" >> "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 
-# Terminal descriptions for the ncurses tools.
-for tname in l/linux x/xterm x/xterm-256color v/vt100; do
-	for base in /usr/share/terminfo /lib/terminfo; do
+# Terminal descriptions for the ncurses tools: the usual ones, and the host's
+# $TERM, the guest's console when the user's terminal is (make demo, VM_TTY).
+host_term=
+case ${TERM:-} in
+''|*[!A-Za-z0-9._+-]*) ;;
+*) host_term=${TERM:0:1}/$TERM ;;
+esac
+for tname in l/linux x/xterm x/xterm-256color v/vt100 s/screen s/screen-256color $host_term; do
+	for base in /usr/share/terminfo /lib/terminfo /etc/terminfo; do
 		if [ -f "$base/$tname" ]; then
 			mkdir -p "$root/usr/share/terminfo/${tname%/*}"
 			cp "$base/$tname" "$root/usr/share/terminfo/$tname"

@@ -19,6 +19,12 @@
 # where KASAN and lockdep slow everything down), VM_SMP vCPUs (default 2),
 # QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
 # "-icount shift=0"; -icount implies TCG), MAKE.
+# VM_TTY=1, or auto when stdin and stdout are a terminal (make demo), in run
+# mode: the terminal becomes the guest's console, ttyS0 (QEMU's Ctrl-a x
+# quits), for an interactive program; its size and TERM reach the guest on
+# the kernel command line, the program's output is shown as it comes (and
+# kept in results.log), and the terminal's settings are put back at the end.
+# The guest's timeout is then an hour unless VM_TIMEOUT says otherwise.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -34,6 +40,14 @@ run) [ $# -ge 1 ] || die "run needs a guest program (tests/vm/guest/run_*)"
 *) die "unknown mode '$mode'" ;;
 esac
 run_args=$(IFS=,; echo "$*")
+tty=0
+case ${VM_TTY:-0} in
+0) ;;
+1) tty=1 ;;
+auto) [ -t 0 ] && [ -t 1 ] && tty=1 ;;
+*) die "VM_TTY is 0, 1 or auto, not '$VM_TTY'" ;;
+esac
+[ "$mode" = run ] || tty=0
 cache=${DMABUF_CACHE:-$top/.cache}
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -71,21 +85,55 @@ case " ${QEMU_EXTRA:-} " in *" -icount "*) accel=(-accel tcg -cpu max) ;; esac
 case $label in *-debug) slow=3 ;; *) slow=1 ;; esac
 vm_timeout=${VM_TIMEOUT:-$((1500 * slow))}
 test_timeout=${TEST_TIMEOUT:-$((300 * slow))}
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode"
+append+=" dmabuf.test_timeout=$test_timeout${run_args:+ dmabuf.run=$run_args}"
+# the kernel console and its log, or the user's terminal
+serial=(-serial file:"$console")
+timeout=(timeout -k 10)
+if [ $tty = 1 ]; then
+	vm_timeout=${VM_TIMEOUT:-3600}
+	read -r rows cols < <(stty size 2>/dev/null || echo 24 80)
+	term=${TERM:-vt100}
+	case $term in *[!A-Za-z0-9._+-]*) term=vt100 ;; esac
+	append+=" dmabuf.tty=1 dmabuf.rows=${rows:-24} dmabuf.cols=${cols:-80} dmabuf.term=$term"
+	# mux: Ctrl-a x quits QEMU; signal=off: Ctrl-c is the guest's
+	serial=(-chardev stdio,id=con,mux=on,signal=off -serial chardev:con)
+	# QEMU reads the terminal: it stays in the terminal's foreground group
+	timeout=(timeout --foreground -k 10)
+	saved_tty=$(stty -g)
+	trap 'stty "$saved_tty" 2>/dev/null || stty sane 2>/dev/null || true' EXIT
+	trap 'exit 130' INT TERM HUP
+fi
 step "boot $KVER (${accel[1]}, ${VM_SMP:-2} cpus${QEMU_EXTRA:+, $QEMU_EXTRA}, timeout ${vm_timeout}s)"
 start=$(date +%s)
 rc=0
-timeout -k 10 "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "${VM_SMP:-2}" \
+[ $tty = 1 ] || exec </dev/null
+"${timeout[@]}" "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "${VM_SMP:-2}" \
 	"${extra[@]}" \
-	-kernel "$VMLINUZ" -initrd "$vmdir/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode dmabuf.test_timeout=$test_timeout${run_args:+ dmabuf.run=$run_args}" \
+	-kernel "$VMLINUZ" -initrd "$vmdir/initramfs.cpio.gz" -append "$append" \
 	-display none -vga none -monitor none -no-reboot \
-	-serial file:"$console" -serial file:"$results" </dev/null || rc=$?
+	"${serial[@]}" -serial file:"$results" || rc=$?
+if [ $tty = 1 ]; then
+	# QEMU puts the terminal back when it ends; not when it is killed
+	stty "$saved_tty" 2>/dev/null || stty sane 2>/dev/null || true
+	# a program cut off (timeout, Ctrl-a x) may have left a full screen, no cursor
+	if ! grep -q '^@@ RUN END' "$results" 2>/dev/null; then
+		tput rmcup 2>/dev/null || true
+		tput cnorm 2>/dev/null || true
+		tput sgr0 2>/dev/null || true
+		echo
+	fi
+fi
 step "guest ran $(( $(date +%s) - start ))s, qemu exit $rc"
 [ $rc -eq 124 ] && warn "the guest timed out after ${vm_timeout}s"
 
 if [ "$mode" = run ]; then
-	sed -n '/^@@ RUN BEGIN/,/^@@ RUN END/{/^@@/!p}' "$results" | tr -d '\r'
-	grep -q '^@@ RUN END rc=0' "$results" || die "guest program '$*' failed; see $results and $console"
+	# on a terminal the output was shown as it came
+	[ $tty = 1 ] || sed -n '/^@@ RUN BEGIN/,/^@@ RUN END/{/^@@/!p}' "$results" | tr -d '\r'
+	if ! grep -q '^@@ RUN END rc=0' "$results"; then
+		[ $tty = 1 ] && die "guest program '$*' failed; see $results"
+		die "guest program '$*' failed; see $results and $console"
+	fi
 	exit 0
 fi
 

@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 # make demo: the scenario of scenario.h, shown by the suite's tools in the guest.
+# On the user's terminal (DMABUF_TTY, tests/vm/init.sh) dmabuf-top runs there,
+# live, until q; elsewhere (CI, a pipe) it prints two batch snapshots.
 /t/run_scenario > /tmp/scenario.txt 2>&1 &
 holder=$!
 i=0
@@ -18,6 +20,30 @@ show() {
 	echo "### $*"
 	"$@"
 }
+# dmabuf-top on the terminal until q, while a copy of the scenario comes and
+# goes beside the first. Not in a session of its own with the terminal as
+# its controlling tty (where Ctrl-c would end it): a session leader's exit
+# hangs the terminal up, for the output shown after it too.
+top_live() {
+	echo
+	echo "### dmabuf-top, live: the scenario, and a copy of it made and freed every few"
+	echo "### seconds (+ new, - gone, event rates). 1-5 or Tab switch views, Enter shows"
+	echo "### a buffer, h or ? helps, q ends it and the demo goes on. (QEMU: Ctrl-a x quits.)"
+	rm -f /tmp/top.done
+	(while [ ! -e /tmp/top.done ]; do /t/run_scenario 2 > /dev/null 2>&1; sleep 2; done) &
+	churn=$!
+	sleep 3	# time to read the above before the screen is dmabuf-top's
+	# keys typed before it opened are not for it
+	saved=$(stty -F "$DMABUF_TTY" -g)
+	stty -F "$DMABUF_TTY" -icanon min 0 time 0 && cat "$DMABUF_TTY" > /dev/null
+	stty -F "$DMABUF_TTY" "$saved"
+	dmabuf-top < "$DMABUF_TTY" > "$DMABUF_TTY" 2>&1
+	rc=$?
+	touch /tmp/top.done
+	echo "(dmabuf-top ended, exit status $rc)"
+	wait $churn
+	[ $rc = 0 ] || show dmabuf-top -b -n 2 -d 1 -v tree
+}
 echo
 echo "=== kernel $(uname -r)"
 show dmabuf ls
@@ -27,7 +53,11 @@ show dmabuf exporters
 vram=$(dmabuf ls --no-headers -o ino,name | awk '$2 == "vram" {print $1}')
 [ -n "$vram" ] && show dmabuf show "$vram"
 show dmabuf check
-show dmabuf-top -b -n 2 -d 1 -v tree
+if [ -n "${DMABUF_TTY:-}" ]; then
+	top_live
+else
+	show dmabuf-top -b -n 2 -d 1 -v tree
+fi
 echo
 echo "### the raw kernel view it is built from: cat /sys/kernel/debug/dma_buf/bufinfo"
 cat /sys/kernel/debug/dma_buf/bufinfo

@@ -20,7 +20,8 @@
  *   (c) dmabuf-top -b -n 1+M -d 0
  * One steady refresh is ((c) - (b)) / M: the snapshot did not change, so
  * it is the collection plus the diff plus writing the kept table again.
- * Goals (issue 6): a steady refresh <= 1.2 x (a); dmabuf-top's RSS <= 20 MiB.
+ * Goals (issue 6): a steady refresh <= 1.2 x (a); dmabuf-top's peak RSS
+ * (VmHWM, with the tracer, after three refreshes) <= 20 MiB.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -372,15 +373,16 @@ int main(int argc, char **argv)
 		printf("%s  steady refresh / dmabuf ls -j: %.2f (goal <= 1.20)%s\n",
 		       pass ? "PASS" : "MISS", refresh / t_ls,
 		       icount ? "" : " [wall clock: informational]");
-		pass = rss_steady <= 20 * 1024;
-		printf("%s  dmabuf-top RSS while running: %.1f MiB (goal <= 20; peak %.1f MiB)\n",
-		       pass ? "PASS" : "MISS", rss_steady / 1024.0, hwm_steady / 1024.0);
+		pass = hwm_steady <= 20 * 1024;
+		printf("%s  dmabuf-top peak RSS with the tracer: %.1f MiB (goal <= 20; %.1f MiB "
+		       "between refreshes)\n", pass ? "PASS" : "MISS", hwm_steady / 1024.0,
+		       rss_steady / 1024.0);
 		return 0;
 	}
 	tap_diag("steady refresh / dmabuf ls -j: %.2f (TCG wall clock: informational)",
 		 refresh / t_ls);
-	tap_ok(rss_steady <= 20 * 1024, "dmabuf-top RSS while running %ld KiB <= 20 MiB (peak %ld)",
-	       rss_steady, hwm_steady);
+	tap_ok(hwm_steady <= 20 * 1024, "dmabuf-top peak RSS with the tracer %ld KiB <= 20 MiB "
+	       "(%ld between refreshes)", hwm_steady, rss_steady);
 	check_tracer_gone();
 	return tap_exit_status();
 }
