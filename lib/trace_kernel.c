@@ -122,6 +122,7 @@ struct trace_kernel {
 	char btf_err[96];
 	char **kallsyms_hits;		/* candidate function names found in kallsyms */
 	size_t nhits;
+	bool kallsyms_read;
 	struct dmabuf_trace_facts facts;
 	bool kprobes;			/* a kprobe PMU or kprobe_events to create them */
 	struct ksym *syms;		/* every text symbol, by address; loaded for stacks */
@@ -130,6 +131,7 @@ struct trace_kernel {
 	/* fentry attach tests, by BTF id: 1 attaches, -errno refused */
 	struct { int id, result; } fentry[32];
 	size_t nfentry;
+	bool fentry_works;		/* one attached: the rest are not tested */
 };
 
 /* --- BTF ----------------------------------------------------------------- */
@@ -198,6 +200,14 @@ static int fentry_attaches(struct trace_kernel *k, int btf_id)
 	for (i = 0; i < k->nfentry; i++)
 		if (k->fentry[i].id == btf_id)
 			return k->fentry[i].result;
+	/*
+	 * One function that attaches shows the kernel can (each test costs
+	 * trampoline updates with RCU-tasks grace periods: seconds on a debug
+	 * kernel): the others are taken on trust, and one the kernel still
+	 * refuses at load or attach is refused there and its site chosen again.
+	 */
+	if (k->fentry_works)
+		return 1;
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dt_probe", "GPL", insns, 2, &opts);
 	if (fd < 0) {
 		ret = fd;
@@ -208,6 +218,7 @@ static int fentry_attaches(struct trace_kernel *k, int btf_id)
 			close(link);
 		close(fd);
 	}
+	k->fentry_works = ret == 1;
 	if (k->nfentry < sizeof(k->fentry) / sizeof(k->fentry[0])) {
 		k->fentry[k->nfentry].id = btf_id;
 		k->fentry[k->nfentry++].result = ret;
@@ -217,28 +228,53 @@ static int fentry_attaches(struct trace_kernel *k, int btf_id)
 
 /* --- kallsyms and the config --------------------------------------------- */
 
-static bool wanted_name(const char *name, size_t len)
+static int cmp_name(const void *a, const void *b)
 {
-	size_t s;
-	int c, n;
-
-	for (s = 0; s < trace_nsites; s++)
-		for (c = 0; c < TRACE_MAX_CANDS; c++)
-			for (n = 0; n < TRACE_MAX_NAMES; n++) {
-				const char *w = trace_sites[s].cand[c].names[n];
-
-				if (w && strlen(w) == len && !memcmp(w, name, len))
-					return true;
-			}
-	return false;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Notes which candidate functions /proc/kallsyms has (text symbols of vmlinux). */
+/*
+ * Is NAME (LEN bytes) one of the sites' candidate functions? The names are
+ * gathered and sorted once: kallsyms has 100,000 lines and more.
+ */
+static bool wanted_name(const char *name, size_t len)
+{
+	static const char *names[sizeof(trace_sites) / sizeof(trace_sites[0]) * TRACE_MAX_CANDS *
+				 TRACE_MAX_NAMES];
+	static size_t n;
+	char key[128];
+	const char *kp = key;
+	size_t s;
+	int c, i;
+
+	if (!n) {
+		for (s = 0; s < trace_nsites; s++)
+			for (c = 0; c < TRACE_MAX_CANDS; c++)
+				for (i = 0; i < TRACE_MAX_NAMES; i++)
+					if (trace_sites[s].cand[c].names[i])
+						names[n++] = trace_sites[s].cand[c].names[i];
+		qsort(names, n, sizeof(names[0]), cmp_name);
+	}
+	if (len >= sizeof(key))
+		return false;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	return bsearch(&kp, names, n, sizeof(names[0]), cmp_name) != NULL;
+}
+
+/*
+ * Notes which candidate functions /proc/kallsyms has (text symbols of
+ * vmlinux). Only a kprobe needs it: read the first time one is considered.
+ */
 static void read_kallsyms(struct trace_kernel *k)
 {
-	FILE *f = fopen("/proc/kallsyms", "re");
+	FILE *f;
 	char line[512];
 
+	if (k->kallsyms_read)
+		return;
+	k->kallsyms_read = true;
+	f = fopen("/proc/kallsyms", "re");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -262,10 +298,11 @@ static void read_kallsyms(struct trace_kernel *k)
 	fclose(f);
 }
 
-static bool in_kallsyms(const struct trace_kernel *k, const char *name)
+static bool in_kallsyms(struct trace_kernel *k, const char *name)
 {
 	size_t i;
 
+	read_kallsyms(k);
 	for (i = 0; i < k->nhits; i++)
 		if (!strcmp(k->kallsyms_hits[i], name))
 			return true;
@@ -346,7 +383,6 @@ int trace_kernel_open(struct trace_kernel **out, char *err, size_t errlen)
 		free(k);
 		return ret ? ret : -ENOENT;
 	}
-	read_kallsyms(k);
 	k->kprobes = !access("/sys/bus/event_source/devices/kprobe/type", R_OK) ||
 		     !access("/sys/kernel/tracing/kprobe_events", W_OK) ||
 		     !access("/sys/kernel/debug/tracing/kprobe_events", W_OK);

@@ -5,6 +5,7 @@
 # harness reads goes to ttyS1 between markers:
 #   @@ BOOT <release>        guest is up
 #   @@ TEST <name> / @@ END <name> rc=<n> s=<seconds>   one guest test and its TAP lines
+#   @@ DEBUG_LOCKS <0|1>     lockdep kernels: whether lockdep was still on
 #   @@ DMESG BEGIN / END     the whole kernel log, judged by the host
 #   @@ DONE                  the guest finished (missing: panic or timeout)
 # With dmabuf.tty=1 (tests/vm/run.sh VM_TTY) the console is the user's
@@ -29,12 +30,14 @@ echo "@@ BOOT $(uname -r)"
 
 mode=check
 run=
+tests=
 tty=0 rows=24 cols=80 term=vt100
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	dmabuf.mode=*) mode=${arg#dmabuf.mode=} ;;
 	dmabuf.run=*) run=$(echo "${arg#dmabuf.run=}" | tr , ' ') ;;
 	dmabuf.test_timeout=*) TEST_TIMEOUT=${arg#dmabuf.test_timeout=} ;;
+	dmabuf.tests=*) tests=$(echo "${arg#dmabuf.tests=}" | tr , ' ') ;;
 	dmabuf.tty=*) tty=${arg#dmabuf.tty=} ;;
 	dmabuf.rows=*) rows=${arg#dmabuf.rows=} ;;
 	dmabuf.cols=*) cols=${arg#dmabuf.cols=} ;;
@@ -82,6 +85,10 @@ else
 		[ -x "$t" ] || continue
 		name=${t##*/}
 		case $name in run_*) continue ;; esac
+		# one of several guests side by side runs only its share (run.sh)
+		if [ -n "$tests" ]; then
+			case " $tests " in *" $name "*) ;; *) continue ;; esac
+		fi
 		echo "@@ TEST $name"
 		t0=$(cut -d. -f1 /proc/uptime)
 		(cd /tmp && timeout "${TEST_TIMEOUT:-300}" "$t")
@@ -90,6 +97,9 @@ else
 	done
 fi
 
+# lockdep turns itself off after its first report: say whether it still ran
+[ -r /proc/lockdep_stats ] &&
+	echo "@@ DEBUG_LOCKS $(awk '$1 == "debug_locks:" { print $2 }' /proc/lockdep_stats)"
 echo "@@ DMESG BEGIN"
 dmesg > /tmp/dmesg.txt
 [ -s /tmp/dmesg.txt ] || { sleep 1; dmesg > /tmp/dmesg.txt; }

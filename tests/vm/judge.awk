@@ -22,10 +22,11 @@ file == 1 && /^@@ END / {
 file == 1 && /^@@ DMESG BEGIN/ { in_dmesg = 1; next }
 file == 1 && /^@@ DMESG END/ { in_dmesg = 0; dmesg_seen = 1; next }
 file == 1 && /^@@ DONE/ { done = 1; next }
+file == 1 && /^@@ DEBUG_LOCKS / { debug_locks = $3; next }
 # A negative test brackets the operation that must splat with kernel log
 # markers; splats inside are expected (and required), outside they fail.
 file == 1 && in_dmesg && /dmabuf-tests: expect-splat begin / {
-	expecting = $NF; expected[expecting] = 0; next
+	expecting = $NF; expected[expecting] = 0; nexpected++; next
 }
 file == 1 && in_dmesg && /dmabuf-tests: expect-splat end / { expecting = ""; next }
 file == 1 && in_dmesg {
@@ -51,6 +52,8 @@ END {
 	if (done && !dmesg_seen) emit("not ok", "guest dmesg missing")
 	if (done && dmesg_seen && dmesg_lines == 0) emit("not ok", "guest dmesg empty")
 	if (done && dmesg_lines > 0 && splats == 0) emit("ok", "dmesg: no WARNING/BUG/Oops")
+	if (debug_locks == "0" && nexpected == 0)
+		emit("not ok", "lockdep switched itself off (debug_locks 0) with no splat expected")
 	for (name in expected) {
 		if (expected[name] > 0)
 			emit("ok", "dmesg: " name ": the expected splat appeared (" expected[name] " lines)")

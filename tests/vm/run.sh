@@ -17,7 +17,9 @@
 # (default build), VM_TIMEOUT seconds for the whole guest and TEST_TIMEOUT for
 # each guest test (default 1500 and 300; three times that on a *-debug kernel,
 # where KASAN and lockdep slow everything down), VM_SMP vCPUs (default 2),
-# QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
+# VM_SHARDS guests to split the tests between, booted side by side (default 2
+# on a *-debug kernel, else 1; the plan uses the last run's times, kept in
+# DMABUF_CACHE/timings-LABEL), QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
 # "-icount shift=0"; -icount implies TCG), MAKE.
 # VM_TTY=1, or auto when stdin and stdout are a terminal (make demo), in run
 # mode: the terminal becomes the guest's console, ttyS0 (QEMU's Ctrl-a x
@@ -76,9 +78,6 @@ step "pack initramfs"
 "$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz" "$KVER" "$MODROOT" "$vmdir/dmabuf_lab.ko" \
 	"$guest/t" "$guest/bin"
 
-console=$vmdir/console.log
-results=$vmdir/results.log
-rm -f "$console" "$results"
 read -r -a accel <<< "$(qemu_accel)"
 read -r -a extra <<< "${QEMU_EXTRA:-}"
 case " ${QEMU_EXTRA:-} " in *" -icount "*) accel=(-accel tcg -cpu max) ;; esac
@@ -88,7 +87,7 @@ test_timeout=${TEST_TIMEOUT:-$((300 * slow))}
 append="console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=$mode"
 append+=" dmabuf.test_timeout=$test_timeout${run_args:+ dmabuf.run=$run_args}"
 # the kernel console and its log, or the user's terminal
-serial=(-serial file:"$console")
+serial_console() { serial=(-serial file:"$1"); }
 timeout=(timeout -k 10)
 if [ $tty = 1 ]; then
 	vm_timeout=${VM_TIMEOUT:-3600}
@@ -97,35 +96,89 @@ if [ $tty = 1 ]; then
 	case $term in *[!A-Za-z0-9._+-]*) term=vt100 ;; esac
 	append+=" dmabuf.tty=1 dmabuf.rows=${rows:-24} dmabuf.cols=${cols:-80} dmabuf.term=$term"
 	# mux: Ctrl-a x quits QEMU; signal=off: Ctrl-c is the guest's
-	serial=(-chardev stdio,id=con,mux=on,signal=off -serial chardev:con)
+	serial_console() { serial=(-chardev stdio,id=con,mux=on,signal=off -serial chardev:con); }
 	# QEMU reads the terminal: it stays in the terminal's foreground group
 	timeout=(timeout --foreground -k 10)
 	saved_tty=$(stty -g)
 	trap 'stty "$saved_tty" 2>/dev/null || stty sane 2>/dev/null || true' EXIT
 	trap 'exit 130' INT TERM HUP
 fi
-step "boot $KVER (${accel[1]}, ${VM_SMP:-2} cpus${QEMU_EXTRA:+, $QEMU_EXTRA}, timeout ${vm_timeout}s)"
-start=$(date +%s)
-rc=0
+
+# boot_vm CONSOLE RESULTS [KERNEL ARGS]: one guest; its QEMU status in $rc
+boot_vm() {
+	local serial
+	serial_console "$1"
+	rm -f "$1" "$2"
+	rc=0
+	"${timeout[@]}" "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "${VM_SMP:-2}" \
+		"${extra[@]}" \
+		-kernel "$VMLINUZ" -initrd "$vmdir/initramfs.cpio.gz" -append "$append${3:+ $3}" \
+		-display none -vga none -monitor none -no-reboot \
+		"${serial[@]}" -serial file:"$2" || rc=$?
+}
+
+console=$vmdir/console.log
+results=$vmdir/results.log
 [ $tty = 1 ] || exec </dev/null
-"${timeout[@]}" "$vm_timeout" qemu-system-x86_64 "${accel[@]}" -m 2G -smp "${VM_SMP:-2}" \
-	"${extra[@]}" \
-	-kernel "$VMLINUZ" -initrd "$vmdir/initramfs.cpio.gz" -append "$append" \
-	-display none -vga none -monitor none -no-reboot \
-	"${serial[@]}" -serial file:"$results" || rc=$?
-if [ $tty = 1 ]; then
-	# QEMU puts the terminal back when it ends; not when it is killed
-	stty "$saved_tty" 2>/dev/null || stty sane 2>/dev/null || true
-	# a program cut off (timeout, Ctrl-a x) may have left a full screen, no cursor
-	if ! grep -q '^@@ RUN END' "$results" 2>/dev/null; then
-		tput rmcup 2>/dev/null || true
-		tput cnorm 2>/dev/null || true
-		tput sgr0 2>/dev/null || true
-		echo
+
+# The tests may be split between guests booted side by side (VM_SHARDS; two
+# on a debug kernel, where most of a guest's time is the kernel's): the
+# longest first by their last run's times (kept in the cache), each to the
+# guest with the least so far; a guest runs its tests in name order.
+shards=1
+[ "$mode" = check ] && shards=${VM_SHARDS:-$([ "$slow" -gt 1 ] && echo 2 || echo 1)}
+case $shards in [1-8]) ;; *) die "VM_SHARDS is 1 to 8, not '$shards'" ;; esac
+if [ "$shards" -gt 1 ]; then
+	timings=$cache/timings-$label
+	plan=$(for t in "$guest/t"/*; do
+		n=${t##*/}
+		[ -x "$t" ] && [ "${n#run_}" = "$n" ] || continue
+		w=0
+		[ -f "$timings" ] && w=$(awk -v n="$n" '$1 == n { w = $2 } END { print w + 0 }' "$timings")
+		echo "$w $n"
+	done | sort -k1,1nr -k2 | awk -v k="$shards" '
+		{ best = 0; for (i = 1; i < k; i++) if (load[i] < load[best]) best = i
+		  load[best] += $1 + 1; list[best] = list[best] (list[best] == "" ? "" : ",") $2 }
+		END { for (i = 0; i < k; i++) print list[i] }')
+	step "boot $KVER as $shards guests side by side (${accel[1]}, ${VM_SMP:-2} cpus each, timeout ${vm_timeout}s)"
+	start=$(date +%s)
+	i=0
+	while read -r list; do
+		( boot_vm "$vmdir/console-$i.log" "$vmdir/results-$i.log" "dmabuf.tests=$list"
+		  echo $rc > "$vmdir/qemu-$i.rc" ) &
+		i=$((i + 1))
+	done <<< "$plan"
+	wait
+	rc=0
+	for i in $(seq 0 $((shards - 1))); do
+		r=$(cat "$vmdir/qemu-$i.rc" 2>/dev/null || echo 1)
+		[ "$r" = 0 ] || rc=$r
+		[ "$r" = 124 ] && warn "guest $i timed out after ${vm_timeout}s"
+	done
+	step "guests ran $(( $(date +%s) - start ))s, qemu exit $rc"
+	# the slowest-test line and the next run's plan read every guest's log
+	cat "$vmdir"/results-[0-9]*.log > "$results"
+	cat "$vmdir"/console-[0-9]*.log > "$console"
+	awk '/^@@ END .* s=[0-9]+/ { s = $NF; sub(/^s=/, "", s); print $3, s }' "$results" \
+		> "$timings.tmp" && mv "$timings.tmp" "$timings"
+else
+	step "boot $KVER (${accel[1]}, ${VM_SMP:-2} cpus${QEMU_EXTRA:+, $QEMU_EXTRA}, timeout ${vm_timeout}s)"
+	start=$(date +%s)
+	boot_vm "$console" "$results"
+	if [ $tty = 1 ]; then
+		# QEMU puts the terminal back when it ends; not when it is killed
+		stty "$saved_tty" 2>/dev/null || stty sane 2>/dev/null || true
+		# a program cut off (timeout, Ctrl-a x) may have left a full screen, no cursor
+		if ! grep -q '^@@ RUN END' "$results" 2>/dev/null; then
+			tput rmcup 2>/dev/null || true
+			tput cnorm 2>/dev/null || true
+			tput sgr0 2>/dev/null || true
+			echo
+		fi
 	fi
+	step "guest ran $(( $(date +%s) - start ))s, qemu exit $rc"
+	[ $rc -eq 124 ] && warn "the guest timed out after ${vm_timeout}s"
 fi
-step "guest ran $(( $(date +%s) - start ))s, qemu exit $rc"
-[ $rc -eq 124 ] && warn "the guest timed out after ${vm_timeout}s"
 
 if [ "$mode" = run ]; then
 	# on a terminal the output was shown as it came
@@ -137,7 +190,13 @@ if [ "$mode" = run ]; then
 	exit 0
 fi
 
-awk -v kernel="$label" -f "$here/judge.awk" "$results" "$console" > "$vmdir/results.tap"
+if [ "$shards" -gt 1 ]; then
+	for i in $(seq 0 $((shards - 1))); do
+		awk -v kernel="$label" -f "$here/judge.awk" "$vmdir/results-$i.log" "$vmdir/console-$i.log"
+	done > "$vmdir/results.tap"
+else
+	awk -v kernel="$label" -f "$here/judge.awk" "$results" "$console" > "$vmdir/results.tap"
+fi
 grep '^not ok' "$vmdir/results.tap" | sed 's/^/  /' || true
 # where the guest's time went: the five slowest tests
 awk '/^@@ END .* s=[0-9]+/ { s = $NF; sub(/^s=/, "", s); print s, $3 }' "$results" |

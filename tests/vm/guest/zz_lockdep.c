@@ -2,7 +2,7 @@
 /*
  * zz_lockdep: the negative test of the lockdep kernel (runs last: lockdep
  * switches itself off after its first report). lockdep must have stayed on
- * through every earlier test; then a dynamic importer maps a dynamic
+ * through every earlier test of its guest; then a dynamic importer maps a dynamic
  * exporter without the resv lock (dma-buf.c's own dma_resv_assert_held
  * must warn, dmabuf-trace must flag the same map), and a lock-order
  * inversion against the resv must give a circular-locking report. The
@@ -11,18 +11,19 @@
  */
 #include <signal.h>
 
-#include "cliutil.h"
 #include "lab_util.h"
 #include "splat.h"
 #include "tap.h"
+#include "trace_util.h"
 
 int main(void)
 {
 	struct dmabuf_lab_info info;
 	struct dmabuf_lab_export ex;
-	struct run r;
+	const char *targs[] = { "-j", "-e", "map", NULL };
+	struct tracer t;
+	bool traced;
 	int dev, fd, att;
-	pid_t tracer;
 
 	dev = lab_open();
 	if (!tap_ok(dev >= 0 && lab_info(dev, &info) == 0, "dmabuf_lab INFO"))
@@ -31,7 +32,8 @@ int main(void)
 		tap_skip("this kernel has no lockdep", "lockdep catches the deliberate violations");
 		return tap_exit_status();
 	}
-	tap_ok(lockdep_debug_locks() == 1, "lockdep still on after every other test (debug_locks %d)",
+	tap_ok(lockdep_debug_locks() == 1,
+	       "lockdep still on after the other tests of this guest (debug_locks %d)",
 	       lockdep_debug_locks());
 
 	fd = lab_export(dev, DMABUF_LAB_EXP_DYNAMIC, 1, "negative", 0, &ex);
@@ -39,29 +41,21 @@ int main(void)
 	if (!tap_ok(fd > 0 && att > 0, "a dynamic importer on a dynamic exporter"))
 		return tap_exit_status();
 
-	/* the tracer watches the same map */
-	unlink("/tmp/negative.json");
-	tracer = fork();
-	if (tracer == 0) {
-		execl("/bin/sh", "sh", "-c",
-		      "exec /usr/local/bin/dmabuf-trace -j -e map --duration 8 > /tmp/negative.json",
-		      (char *)NULL);
-		_exit(127);
-	}
-	sleep(4);	/* load and attach under KASAN take a while */
-
+	/* the tracer watches the same map; it says when its probes are attached */
+	traced = !tracer_start(&t, "negative", targs, NULL);
+	if (!traced)
+		tracer_diag_err(&t);
 	expect_splat_begin("map-without-resv");
 	tap_ok(lab_map(dev, (__u32)att, DMABUF_LAB_DIR_BIDIRECTIONAL, DMABUF_LAB_MAP_VIOLATE_NOLOCK,
 		       NULL) == 0, "map without the resv lock (deliberate)");
 	expect_splat_end("map-without-resv");
 	lab_unmap(dev, (__u32)att, 0);
-
-	waitpid(tracer, NULL, 0);
-	r = run_cmd("cat /tmp/negative.json");
-	tap_ok(strstr(r.out, "\"event\":\"map\"") != NULL, "dmabuf-trace saw the map");
-	tap_ok(strstr(r.out, "\"contract\":\"") != NULL,
+	if (traced)
+		tracer_stop(&t, SIGINT);
+	tap_ok(traced && t.out && strstr(t.out, "\"event\":\"map\""), "dmabuf-trace saw the map");
+	tap_ok(traced && t.out && strstr(t.out, "\"contract\":\""),
 	       "dmabuf-trace flagged the map lockdep flagged (contract names the violation)");
-	free(r.out);
+	tracer_free(&t);
 
 	expect_splat_begin("lock-order-inversion");
 	tap_ok(lab_map(dev, (__u32)att, DMABUF_LAB_DIR_BIDIRECTIONAL, DMABUF_LAB_MAP_VIOLATE_ABBA,
