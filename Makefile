@@ -7,7 +7,7 @@ OUTPUT ?= build
 override OUTPUT := $(patsubst %/,%,$(OUTPUT))
 PREFIX ?= /usr/local
 DESTDIR ?=
-KERNELS ?= 6.1 7.3
+KERNELS ?= 6.1 7.3 6.1-debug
 KERNEL ?= 7.3
 export DMABUF_CACHE ?= $(CURDIR)/.cache
 

@@ -19,7 +19,7 @@
 # where KASAN and lockdep slow everything down), VM_SMP vCPUs (default 2),
 # VM_SHARDS guests to split the tests between, booted side by side (default 2
 # on a *-debug kernel, else 1; the plan uses the last run's times, kept in
-# DMABUF_CACHE/timings-LABEL), QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
+# DMABUF_CACHE/timings-LABEL, first those of tests/vm/timings-LABEL), QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
 # "-icount shift=0"; -icount implies TCG), MAKE.
 # VM_TTY=1, or auto when stdin and stdout are a terminal (make demo), in run
 # mode: the terminal becomes the guest's console, ttyS0 (QEMU's Ctrl-a x
@@ -130,6 +130,8 @@ shards=1
 case $shards in [1-8]) ;; *) die "VM_SHARDS is 1 to 8, not '$shards'" ;; esac
 if [ "$shards" -gt 1 ]; then
 	timings=$cache/timings-$label
+	# a first run plans with the times the project measured (tests/vm/timings-LABEL)
+	[ -f "$timings" ] || ! [ -f "$here/timings-$label" ] || cp "$here/timings-$label" "$timings"
 	plan=$(for t in "$guest/t"/*; do
 		n=${t##*/}
 		[ -x "$t" ] && [ "${n#run_}" = "$n" ] || continue
