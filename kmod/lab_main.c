@@ -183,6 +183,22 @@ static struct miscdevice lab_misc = {
 	.mode = 0600,
 };
 
+/*
+ * The importers' driver: it only binds, so that an attachment's device has
+ * a driver as a real importer's does (the tools report bus/driver).
+ */
+static int lab_importer_probe(struct platform_device *pdev)
+{
+	return 0;
+}
+
+static struct platform_driver lab_importer_driver = {
+	.probe = lab_importer_probe,
+	.driver = {
+		.name = LAB_IMPORTER_NAME,
+	},
+};
+
 static void lab_importers_destroy(void)
 {
 	unsigned int i;
@@ -190,6 +206,7 @@ static void lab_importers_destroy(void)
 	for (i = 0; i < lab_nr_importers; i++)
 		platform_device_unregister(lab_pdevs[i]);
 	lab_nr_importers = 0;
+	platform_driver_unregister(&lab_importer_driver);
 }
 
 /* Importer devices need a DMA mask, or dma_map_sgtable() fails on them. */
@@ -198,6 +215,9 @@ static int lab_importers_create(unsigned int count)
 	struct platform_device *pdev;
 	int ret;
 
+	ret = platform_driver_register(&lab_importer_driver);
+	if (ret)
+		return ret;
 	for (lab_nr_importers = 0; lab_nr_importers < count; lab_nr_importers++) {
 		pdev = platform_device_register_simple(LAB_IMPORTER_NAME, lab_nr_importers,
 						       NULL, 0);
