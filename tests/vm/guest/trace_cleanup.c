@@ -33,75 +33,17 @@
 
 #include "lab_util.h"
 #include "trace_util.h"
-
-struct census {
-	int progs, maps, links, our_links;
-};
-
-static bool ours(const char *name)
-{
-	return !strncmp(name, "dt_", 3) || !strncmp(name, "trace_bp.", 9);
-}
-
-static void census(struct census *c)
-{
-	__u32 id = 0;
-
-	memset(c, 0, sizeof(*c));
-	while (!bpf_prog_get_next_id(id, &id)) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_prog_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && ours(info.name))
-			c->progs++;
-		close(fd);
-	}
-	id = 0;
-	while (!bpf_map_get_next_id(id, &id)) {
-		struct bpf_map_info info = { 0 };
-		__u32 len = sizeof(info);
-		int fd = bpf_map_get_fd_by_id(id);
-
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && ours(info.name))
-			c->maps++;
-		close(fd);
-	}
-	id = 0;
-	while (!bpf_link_get_next_id(id, &id)) {
-		struct bpf_link_info info = { 0 };
-		struct bpf_prog_info pinfo = { 0 };
-		__u32 len = sizeof(info), plen = sizeof(pinfo);
-		int fd = bpf_link_get_fd_by_id(id), pfd;
-
-		c->links++;
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-			pfd = bpf_prog_get_fd_by_id(info.prog_id);
-			if (pfd >= 0) {
-				if (!bpf_obj_get_info_by_fd(pfd, &pinfo, &plen) && ours(pinfo.name))
-					c->our_links++;
-				close(pfd);
-			}
-		}
-		close(fd);
-	}
-}
+#include "tracer_gone.h"
 
 /* After the tracer is gone: nothing of ours, the kernel's links as before. */
-static void none_left(const char *how, const struct census *before)
+static void none_left(const char *how, const struct tracer_census *before)
 {
-	struct census c;
+	struct tracer_census c;
 	int tries;
 
 	/* freeing is synchronous on close; allow the reaper a moment anyway */
 	for (tries = 0; tries < 10; tries++) {
-		census(&c);
+		tracer_census(&c);
 		if (!c.progs && !c.maps && c.links == before->links)
 			break;
 		usleep(100 * 1000);
@@ -111,7 +53,7 @@ static void none_left(const char *how, const struct census *before)
 	       how, c.progs, c.maps, c.our_links, c.links, before->links);
 }
 
-static void lifecycle(const struct census *before)
+static void lifecycle(const struct tracer_census *before)
 {
 	static const struct { const char *how; int sig; const char *args[6]; } runs[] = {
 		{ "SIGINT", SIGINT, { NULL } },
@@ -123,14 +65,14 @@ static void lifecycle(const struct census *before)
 
 	for (i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		struct tracer t;
-		struct census c;
+		struct tracer_census c;
 
 		if (!tap_ok(!tracer_start(&t, "life", runs[i].args, NULL), "%s run starts",
 			    runs[i].how)) {
 			tracer_diag_err(&t);
 			continue;
 		}
-		census(&c);
+		tracer_census(&c);
 		tap_ok(c.progs >= 20 && c.maps >= 5 && c.our_links >= 20,
 		       "%s run: its %d programs, %d maps, %d links are seen", runs[i].how, c.progs,
 		       c.maps, c.our_links);
@@ -142,15 +84,15 @@ static void lifecycle(const struct census *before)
 	}
 }
 
-static void selected_only(const struct census *before)
+static void selected_only(const struct tracer_census *before)
 {
 	const char *args[] = { "-e", "map", NULL };
 	struct tracer t;
-	struct census c;
+	struct tracer_census c;
 
 	if (!tap_ok(!tracer_start(&t, "sel", args, NULL), "-e map starts"))
 		return;
-	census(&c);
+	tracer_census(&c);
 	tap_ok(c.progs == 2 && c.our_links == 2, "-e map loads 2 programs (entry, exit): %d, %d links",
 	       c.progs, c.our_links);
 	tracer_stop(&t, SIGINT);
@@ -291,12 +233,12 @@ static void lost_and_stack(int lab)
 
 int main(void)
 {
-	struct census before;
+	struct tracer_census before;
 	const char *lp[] = { "--list-probes", NULL };
 	struct tracer t;
 	int lab = lab_open();
 
-	census(&before);
+	tracer_census(&before);
 	tap_ok(!before.progs && !before.maps, "no program or map of ours before (%d, %d)",
 	       before.progs, before.maps);
 	lifecycle(&before);
