@@ -235,21 +235,29 @@ static void tool_stop(struct tool *t)
 	unlink(t->path);
 }
 
+/* ITERATIONS of the in-kernel attach -> map -> unmap -> detach loop into B; false on failure. */
+static bool bench_ioctl(int lab, int fd, unsigned int iterations, struct dmabuf_lab_bench *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->size = sizeof(*b);
+	b->fd = fd;
+	b->mode = DMABUF_LAB_IMP_STATIC;
+	b->dir = DMABUF_LAB_DIR_TO_DEVICE;
+	b->iterations = iterations;
+	if (ioctl(lab, DMABUF_LAB_IOC_BENCH, b) || !b->done) {
+		fprintf(stderr, "DMABUF_LAB_IOC_BENCH: %s\n", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 /* One run of the in-kernel loop: ns per iteration, 0 on failure. */
 static double loop(int lab, int fd, unsigned int *done)
 {
 	struct dmabuf_lab_bench b;
 
-	memset(&b, 0, sizeof(b));
-	b.size = sizeof(b);
-	b.fd = fd;
-	b.mode = DMABUF_LAB_IMP_STATIC;
-	b.dir = DMABUF_LAB_DIR_TO_DEVICE;
-	b.iterations = ITERATIONS;
-	if (ioctl(lab, DMABUF_LAB_IOC_BENCH, &b) || !b.done) {
-		fprintf(stderr, "DMABUF_LAB_IOC_BENCH: %s\n", strerror(errno));
+	if (!bench_ioctl(lab, fd, ITERATIONS, &b))
 		return 0;
-	}
 	*done = b.done;
 	return (double)b.total_ns / b.done;
 }
@@ -281,16 +289,8 @@ static double loop_paced(int lab, int fd, unsigned int rate, unsigned int *done)
 		struct timespec ts = { (time_t)(at / 1000000000ull), (long)(at % 1000000000ull) };
 
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-		memset(&b, 0, sizeof(b));
-		b.size = sizeof(b);
-		b.fd = fd;
-		b.mode = DMABUF_LAB_IMP_STATIC;
-		b.dir = DMABUF_LAB_DIR_TO_DEVICE;
-		b.iterations = PACE_CHUNK;
-		if (ioctl(lab, DMABUF_LAB_IOC_BENCH, &b) || !b.done) {
-			fprintf(stderr, "DMABUF_LAB_IOC_BENCH: %s\n", strerror(errno));
+		if (!bench_ioctl(lab, fd, PACE_CHUNK, &b))
 			return 0;
-		}
 		*done += b.done;
 	}
 	return (double)(mono_ns() - start) / *done;
