@@ -196,6 +196,7 @@ check-unit: unit $(TOOLS)
 		FIXTURES=tests/fixtures $$t > $$t.tap 2>&1 || rc=1; \
 		sed 's/^/  /' $$t.tap | grep -vE '^  (ok|1\.\.|# ok)' || true; \
 	done; cat $(UNIT_BINS:%=%.tap) $(OUTPUT)/unit/docs.tap > $(OUTPUT)/unit/results.tap; \
+	tests/judge-check > $(OUTPUT)/unit/judge.tap 2>&1 || rc=1; grep -v '^ok' $(OUTPUT)/unit/judge.tap | grep -v '^1\.\.' | sed 's/^/  /'; cat $(OUTPUT)/unit/judge.tap >> $(OUTPUT)/unit/results.tap; \
 	tests/tui/run.sh $(OUTPUT) > $(OUTPUT)/unit/tui.tap 2>&1 || rc=1; grep -v '^ok' $(OUTPUT)/unit/tui.tap | sed 's/^/  /'; cat $(OUTPUT)/unit/tui.tap >> $(OUTPUT)/unit/results.tap; \
 	tests/tally $(OUTPUT)/unit/results.tap | tail -n1 | sed 's/^/unit: /'; \
 	test $$rc = 0 && tests/tally $(OUTPUT)/unit/results.tap >/dev/null
