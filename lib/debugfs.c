@@ -149,15 +149,19 @@ static bool all_xdigits(const char *s, size_t n, size_t min)
 /* Decimal or hex field [s, s+n) that was already validated; false on overflow. */
 static bool field_u64(const char *s, size_t n, int base, uint64_t *out)
 {
-	char tmp[32], *end;
+	uint64_t v = 0;
+	size_t i;
 
-	if (n >= sizeof(tmp))
-		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	errno = 0;
-	*out = strtoull(tmp, &end, base);
-	return !errno && *end == '\0';
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned int d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+
+		if (__builtin_mul_overflow(v, (unsigned int)base, &v) ||
+		    __builtin_add_overflow(v, d, &v))
+			return false;
+	}
+	*out = v;
+	return true;
 }
 
 static bool field_count(const char *s, size_t n, size_t min, long *out)
@@ -325,28 +329,53 @@ static bool is_fence_line(const char *l, size_t n)
 	return m >= 9 && !memcmp(c + m - 9, "signalled", 9);
 }
 
-static bool parse_total(const char *l, size_t n, const char *fmt, unsigned long long *a,
-			unsigned long long *b)
+/* [*l, e) starts with WORD followed by a blank or the end: *l moves past both. */
+static bool take_word(const char **l, const char *e, const char *word)
 {
-	char tmp[96], tail;
-	int got;
+	size_t n = strlen(word);
 
-	if (n >= sizeof(tmp) || n < 6 || memcmp(l, "Total ", 6))
+	if ((size_t)(e - *l) < n || memcmp(*l, word, n) || (*l + n < e && !is_blank((*l)[n])))
 		return false;
-	memcpy(tmp, l, n);
-	tmp[n] = '\0';
-	got = b ? sscanf(tmp, fmt, a, b, &tail) : sscanf(tmp, fmt, a, &tail);
-	return got == (b ? 2 : 1);
+	*l += n;
+	while (*l < e && is_blank(**l))
+		(*l)++;
+	return true;
 }
 
+/* A decimal number followed by a blank: *l moves past both. */
+static bool take_number(const char **l, const char *e, unsigned long long *v)
+{
+	const char *d = *l;
+	uint64_t u;
+
+	while (d < e && isdigit((unsigned char)*d))
+		d++;
+	if (d == *l || d == e || !is_blank(*d) || !field_u64(*l, (size_t)(d - *l), 10, &u))
+		return false;
+	*v = u;
+	*l = d;
+	while (*l < e && is_blank(**l))
+		(*l)++;
+	return true;
+}
+
+/* "Total N devices attached" */
 static bool is_devices_total(const char *l, size_t n, unsigned long long *v)
 {
-	return parse_total(l, n, "Total %llu devices attached%c", v, NULL);
+	const char *e = l + n;
+
+	return take_word(&l, e, "Total") && take_number(&l, e, v) &&
+	       take_word(&l, e, "devices") && take_word(&l, e, "attached") && l == e;
 }
 
+/* "Total N objects, M bytes" */
 static bool is_footer(const char *l, size_t n, unsigned long long *v, unsigned long long *bytes)
 {
-	return parse_total(l, n, "Total %llu objects, %llu bytes%c", v, bytes);
+	const char *e = l + n;
+
+	return take_word(&l, e, "Total") && take_number(&l, e, v) &&
+	       take_word(&l, e, "objects,") && take_number(&l, e, bytes) &&
+	       take_word(&l, e, "bytes") && l == e;
 }
 
 static bool is_column_header(const char *l, size_t n, int *has_ino)

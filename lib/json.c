@@ -163,33 +163,41 @@ void jw_end_array(struct json_writer *jw)
 	jw_close(jw, ']');
 }
 
+/*
+ * The bytes that dmabuf_escape() and JSON both leave as they are: printable
+ * ASCII but the quote (0x22) and the backslash (0x5c).
+ */
+static const bool jw_plain[256] = {
+	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
+};
+
+/* Length of the plain prefix of [s, s+len). */
+static size_t jw_plain_prefix(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && jw_plain[(unsigned char)s[i]])
+		i++;
+	return i;
+}
+
 static void jw_quoted(struct json_writer *jw, const char *s, size_t len)
 {
 	char stackbuf[256];
-	size_t need, i;
+	size_t need;
 	char *esc, *out;
 	const char *p;
 
-	/*
-	 * The common case, bytes that dmabuf_escape() and JSON both leave as
-	 * they are: copied straight into the buffer, checked on the way.
-	 */
-	if (len + 2 <= JW_BUF) {
+	/* the common case: plain bytes, copied straight into the buffer */
+	if (len + 2 <= JW_BUF && jw_plain_prefix(s, len) == len) {
 		if (JW_BUF - jw->len < len + 2)
 			jw_flush(jw);
 		out = jw->buf + jw->len;
-		for (i = 0; i < len; i++) {
-			unsigned char c = (unsigned char)s[i];
-
-			if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-				break;
-			out[i + 1] = (char)c;
-		}
-		if (i == len) {
-			out[0] = out[len + 1] = '"';
-			jw->len += len + 2;
-			return;
-		}
+		out[0] = '"';
+		memcpy(out + 1, s, len);
+		out[len + 1] = '"';
+		jw->len += len + 2;
+		return;
 	}
 	need = dmabuf_escape_max(len) + 1;
 	esc = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
@@ -212,15 +220,31 @@ static void jw_quoted(struct json_writer *jw, const char *s, size_t len)
 
 void jw_name(struct json_writer *jw, const char *name)
 {
+	size_t len;
+	char *out;
+
 	if (jw->depth == 0 || jw->closer[jw->depth] != '}') {
 		jw->error = 1;
 		return;
 	}
 	jw_begin_value(jw);
-	jw_quoted(jw, name, strlen(name));
-	jw_putc(jw, ':');
+	len = strlen(name);
+	if (len + 4 > JW_BUF) {
+		jw->error = 1;
+		return;
+	}
+	if (JW_BUF - jw->len < len + 4)
+		jw_flush(jw);
+	/* a program's own identifier: no byte of it needs escaping */
+	out = jw->buf + jw->len;
+	*out++ = '"';
+	memcpy(out, name, len);
+	out += len;
+	*out++ = '"';
+	*out++ = ':';
 	if (jw->pretty)
-		jw_putc(jw, ' ');
+		*out++ = ' ';
+	jw->len = (size_t)(out - jw->buf);
 	jw->after_name = true;
 }
 

@@ -23,7 +23,11 @@ void jw_start_object(struct json_writer *jw);
 void jw_end_object(struct json_writer *jw);
 void jw_start_array(struct json_writer *jw);
 void jw_end_array(struct json_writer *jw);
-/* The member name of the next value, inside an object. */
+/*
+ * The member name of the next value, inside an object. NAME is one of the
+ * program's own identifiers (printable ASCII, no quote or backslash): it is
+ * written as it is, unchecked.
+ */
 void jw_name(struct json_writer *jw, const char *name);
 
 void jw_string(struct json_writer *jw, const char *s);

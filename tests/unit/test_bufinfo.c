@@ -428,6 +428,54 @@ static void test_malformed_line(void **state_)
 	free(text);
 }
 
+/*
+ * Numbers at their limits: lab-kernel-held's size the largest 64-bit value,
+ * lab-cached's one more (line 9), lab-dynamic's flags one more than 32 bits
+ * (line 14); the device total and footer with blanks doubled are read, a
+ * footer missing its comma is not.
+ */
+static void test_number_limits(void **state_)
+{
+	char *text = read_fixture("6.1", BUFINFO, NULL);
+	char *v1 = edit(text, "00004096\t00000002\t00080007\t00000002\t",
+			"18446744073709551615\t00000002\t00080007\t00000002\t");
+	char *v2 = edit(v1, "00004096\t00000002\t00080007\t00000003\t",
+			"18446744073709551616\t00000002\t00080007\t00000003\t");
+	char *v3 = edit(v2, "00008192\t00000002\t00080007\t00000008\t",
+			"00008192\t100000000\t00080007\t00000008\t");
+	char *v4 = edit(v3, "\tdmabuf_lab_imp.0\nTotal 1 devices attached\n",
+			"\tdmabuf_lab_imp.0\nTotal  1\tdevices  attached \n");
+	struct dmabuf_snapshot *s = parse_str(v4);
+	char *v5;
+
+	(void)state_;
+	assert_int_equal(state(s), DMABUF_SOURCE_PARTIAL);
+	assert_detail(s, DEBUGFS, "line 9: malformed buffer line \"18446744073709551616");
+	assert_int_equal(must_buf(s, 10)->size, UINT64_MAX);
+	assert_int_equal(must_buf(s, 10)->n_att_reported, 1);
+	assert_null(dmabuf_buffer_get(s, 9, false));
+	assert_null(dmabuf_buffer_get(s, 8, false));
+	assert_int_equal(s->n_buf, 8);
+	dmabuf_snapshot_free(s);
+
+	v5 = edit(text, "\nTotal 10 objects, 49152 bytes", "\nTotal  10 objects,\t49152  bytes");
+	s = parse_str(v5);
+	assert_int_equal(state(s), DMABUF_SOURCE_OK);
+	assert_int_equal(s->n_buf, 10);
+	dmabuf_snapshot_free(s);
+	free(v5);
+	v5 = edit(text, "\nTotal 10 objects, 49152 bytes", "\nTotal 10 objects 49152 bytes");
+	s = parse_str(v5);
+	assert_int_equal(state(s), DMABUF_SOURCE_PARTIAL);
+	dmabuf_snapshot_free(s);
+	free(v5);
+	free(v4);
+	free(v3);
+	free(v2);
+	free(v1);
+	free(text);
+}
+
 static void test_garbage(void **state_)
 {
 	static const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0\n\xff\xfe\n";
@@ -508,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_footer_mismatch),
 		cmocka_unit_test(test_devices_mismatch),
 		cmocka_unit_test(test_malformed_line),
+		cmocka_unit_test(test_number_limits),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_empty_table),
 		cmocka_unit_test(test_collect_missing),
