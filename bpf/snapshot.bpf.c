@@ -91,6 +91,7 @@ struct dma_buf_ops___snap {
  */
 struct snap_iter_meta {
 	struct seq_file *seq;
+	__u64 session_id;	/* one per read of an iterator (open of its fd) */
 };
 
 struct snap_ctx_dmabuf {
@@ -145,12 +146,20 @@ struct {
 	__type(value, __u64);
 } seen SEC(".maps");
 
-/* exporter ops address -> inode of the buffer whose records named it */
+struct ops_key {
+	__u64 ops;		/* exporter ops address */
+	__u64 session;		/* the iterator session that named them */
+};
+
+/*
+ * (ops, session) -> inode of the buffer whose records named the ops. Keyed
+ * by the iterator's session, as pinned iterators (dmabuf pin) serve many
+ * reads, some at once: each names its ops; old sessions' entries age out.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u64);
+	__type(key, struct ops_key);
 	__type(value, __u64);
 } ops_named SEC(".maps");
 
@@ -354,19 +363,20 @@ __noinline long fill_att(__u64 pos, __u64 dp, __u64 ino, __u32 via)
  * over /proc/kallsyms. The same buffer shown again (the seq_file rolled it
  * back) names them again. The bytes written.
  */
-static __always_inline int emit_ops(struct seq_file *seq, __u64 ops, __u64 ino)
+static __always_inline int emit_ops(struct seq_file *seq, __u64 session, __u64 ops, __u64 ino)
 {
+	struct ops_key key = { .ops = ops, .session = session };
 	struct scratch *sc;
 	__u64 *by;
 	__u32 zero = 0;
 
 	if (!ops)
 		return 0;
-	by = bpf_map_lookup_elem(&ops_named, &ops);
+	by = bpf_map_lookup_elem(&ops_named, &key);
 	if (by && *by != ino)
 		return 0;
 	if (!by)
-		bpf_map_update_elem(&ops_named, &ops, &ino, BPF_NOEXIST);
+		bpf_map_update_elem(&ops_named, &key, &ino, BPF_NOEXIST);
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc)
 		return 0;
@@ -382,7 +392,8 @@ static __always_inline int emit_ops(struct seq_file *seq, __u64 ops, __u64 ino)
 
 /* The buffer's record (and its ops' name); the bytes written, 0 if the
  * seq_file is full. */
-static __always_inline int emit_buf(struct seq_file *seq, __u64 dp, __u32 via, __u64 refs)
+static __always_inline int emit_buf(struct seq_file *seq, __u64 session, __u64 dp, __u32 via,
+				    __u64 refs)
 {
 	struct scratch *sc;
 	__u32 zero = 0;
@@ -392,7 +403,7 @@ static __always_inline int emit_buf(struct seq_file *seq, __u64 dp, __u32 via, _
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc || bpf_seq_write(seq, &sc->b, sizeof(sc->b)))
 		return 0;
-	return sizeof(sc->b) + emit_ops(seq, sc->b.ops, sc->b.ino);
+	return sizeof(sc->b) + emit_ops(seq, session, sc->b.ops, sc->b.ino);
 }
 
 /* Its attachments' records (at most SNAP_MAX_ATT); the bytes written. */
@@ -436,7 +447,7 @@ int snap_dmabuf(struct snap_ctx_dmabuf *ctx)
 	f = (void *)BPF_CORE_READ(d, file);
 	dp = (__u64)BPF_CORE_READ(f, private_data);
 	ino = BPF_CORE_READ(f, f_inode, i_ino);
-	if (dp && emit_buf(seq, dp, SNAP_VIA_DMABUF, 1))
+	if (dp && emit_buf(seq, ctx->meta->session_id, dp, SNAP_VIA_DMABUF, 1))
 		emit_atts(seq, dp, SNAP_VIA_DMABUF, ino);
 	return 0;
 }
@@ -477,7 +488,7 @@ int snap_task_file(struct snap_ctx_task_file *ctx)
 		prev = bpf_map_lookup_elem(&seen, &ino);
 	}
 	if (!prev || *prev == id) {
-		if (emit_buf(seq, dp, SNAP_VIA_TASK_FILE, 1))
+		if (emit_buf(seq, ctx->meta->session_id, dp, SNAP_VIA_TASK_FILE, 1))
 			emit_atts(seq, dp, SNAP_VIA_TASK_FILE, ino);
 	}
 
@@ -499,6 +510,7 @@ owner:
 
 struct walk_ctx {
 	struct seq_file *seq;
+	__u64 session;	/* the iterator's session_id */
 	__u64 node;	/* next list node to look at */
 	__u64 node_off;	/* offsetof(struct dma_buf, list_node) */
 	__u32 state;	/* enum snap_walk_state once the walk ended */
@@ -541,7 +553,7 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 	ino = BPF_CORE_READ(f, f_inode, i_ino);
 	if (bpf_map_lookup_elem(&seen, &ino))
 		return 0;
-	n = emit_buf(c->seq, (__u64)d, SNAP_VIA_LIST, 0);
+	n = emit_buf(c->seq, c->session, (__u64)d, SNAP_VIA_LIST, 0);
 	if (!n) {
 		c->full = 1;
 		return 1;
@@ -553,7 +565,7 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 SEC("iter/bpf_map_elem")
 int snap_list(struct snap_ctx_map_elem *ctx)
 {
-	struct walk_ctx c = { .seq = ctx->meta->seq };
+	struct walk_ctx c = { .seq = ctx->meta->seq, .session = ctx->meta->session_id };
 	__u32 *key = ctx->key, next_key;
 	__u64 *start = ctx->value, *next_start, first = 0;
 

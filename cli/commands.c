@@ -36,10 +36,7 @@ void cli_source_notes(const struct dmabuf_snapshot *s)
 	for (bit = 0; bit < DMABUF_SRC_COUNT; bit++) {
 		const struct dmabuf_source_status *st = &s->status[bit];
 
-		if (st->state == DMABUF_SOURCE_UNUSED || st->state == DMABUF_SOURCE_OK)
-			continue;
-		/* asked for by name, it is worth a note even when the system lacks it */
-		if (st->absent && !(cli.collect.sources & (1u << bit)))
+		if (!dmabuf_source_noteworthy(s, bit, cli.collect.sources))
 			continue;
 		fprintf(stderr, "dmabuf: note: %s %s%s%s\n", dmabuf_source_name(bit),
 			dmabuf_source_state_name(st->state), st->detail[0] ? ": " : "", st->detail);
@@ -387,4 +384,67 @@ int do_check(int argc, char **argv)
 	free(f);
 	dmabuf_snapshot_free(s);
 	return ret;
+}
+
+/* What pin or unpin did: {"pinned": [...], "already": b, "removed": n} or text. */
+static void print_pins(const struct dmabuf_pin_result *r, bool pin)
+{
+	int i;
+
+	if (cli.json) {
+		jw_start_object(cli.jw);
+		if (pin) {
+			jw_name(cli.jw, "pinned");
+			jw_start_array(cli.jw);
+			for (i = 0; i < r->n_paths; i++)
+				jw_string(cli.jw, r->paths[i]);
+			jw_end_array(cli.jw);
+			jw_bool_field(cli.jw, "already", r->already);
+		}
+		jw_uint_field(cli.jw, "removed", (uint64_t)r->removed);
+		jw_end_object(cli.jw);
+		return;
+	}
+	if (r->removed)
+		printf("removed %d pinned iterator%s%s\n", r->removed, r->removed == 1 ? "" : "s",
+		       pin ? " of another dmabuf build" : "");
+	else if (!pin)
+		printf("nothing was pinned\n");
+	for (i = 0; i < r->n_paths; i++)
+		printf("%s %s\n", r->already ? "already pinned" : "pinned", r->paths[i]);
+}
+
+static int pin_command(int argc, bool pin)
+{
+	struct dmabuf_pin_result r;
+	int err;
+
+	if (argc) {
+		cli_error("%s takes no arguments", pin ? "pin" : "unpin");
+		return EXIT_USAGE;
+	}
+	if (strcmp(cli.root, "/")) {
+		cli_error("%s works on the running system, not on --root %s", pin ? "pin" : "unpin",
+			  cli.root);
+		return EXIT_USAGE;
+	}
+	err = pin ? dmabuf_pin(&r) : dmabuf_unpin(&r);
+	if (err) {
+		cli_error("%s", r.error[0] ? r.error : strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	print_pins(&r, pin);
+	return 0;
+}
+
+int do_pin(int argc, char **argv)
+{
+	(void)argv;
+	return pin_command(argc, true);
+}
+
+int do_unpin(int argc, char **argv)
+{
+	(void)argv;
+	return pin_command(argc, false);
 }

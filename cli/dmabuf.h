@@ -43,6 +43,8 @@ int do_exporters(int argc, char **argv);
 int do_devices(int argc, char **argv);
 int do_check(int argc, char **argv);
 int do_report(int argc, char **argv);
+int do_pin(int argc, char **argv);
+int do_unpin(int argc, char **argv);
 /* --root given a report archive or directory: the root to read (cli/report.c); 0 or -1. */
 int cli_open_root(void);
 

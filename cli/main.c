@@ -39,6 +39,9 @@ static const struct cmd cmds[] = {
 	  "findings and their consequence on this kernel; exit 1 when there are any" },
 	{ "report", do_report, DMABUF_VIEW_BUFFERS, "[-o FILE] [--trace SECONDS] [--redact]",
 	  "a bug report: one archive that replays" },
+	{ "pin", do_pin, DMABUF_VIEW_BUFFERS, "",
+	  "pin the snapshot iterators in bpffs: later snapshots skip the load" },
+	{ "unpin", do_unpin, DMABUF_VIEW_BUFFERS, "", "remove the pinned iterators" },
 	{ "help", do_help, DMABUF_VIEW_BUFFERS, "[COMMAND]", "this help, or a command's" },
 	{ "version", do_version, DMABUF_VIEW_BUFFERS, "", "print the version" },
 };
@@ -124,7 +127,8 @@ static void cmd_help(const struct cmd *c)
 		return;
 	}
 	printf("Usage: dmabuf [OPTIONS] %s %s\n  %s\n", c->name, c->args, c->help);
-	if (c->func != do_help && c->func != do_version) {
+	if (c->func != do_help && c->func != do_version && c->func != do_pin &&
+	    c->func != do_unpin) {
 		printf("\nColumns (-o, --sort; default %s):\n", dmabuf_default_columns(c->view));
 		cli_list_columns(c->view);
 	}

@@ -39,12 +39,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/magic.h>
 
 #include "capture.h"
 #include "collect.h"
@@ -109,8 +113,9 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/* Runs one iterator link to its end, merging what it writes. */
-static int run_iter(struct dmabuf_snapshot *s, struct bpf_link *link, struct bpfsnap_stats *st)
+/* Runs iterator NAME's link (fd LINK_FD) to its end, merging what it writes. */
+static int run_iter(struct dmabuf_snapshot *s, const char *name, int link_fd,
+		    struct bpfsnap_stats *st)
 {
 	char *buf = malloc(READ_CHUNK);
 	size_t have = 0;
@@ -118,7 +123,8 @@ static int run_iter(struct dmabuf_snapshot *s, struct bpf_link *link, struct bpf
 
 	if (!buf)
 		return -ENOMEM;
-	fd = bpf_iter_create(bpf_link__fd(link));
+	dmabuf_capture_bpf_iter(s->capture, name, st->owners_of_known);
+	fd = bpf_iter_create(link_fd);
 	if (fd < 0) {
 		free(buf);
 		return -errno;
@@ -169,8 +175,7 @@ static int attach_and_run(struct dmabuf_snapshot *s, struct bpf_program *prog, i
 	link = bpf_program__attach_iter(prog, map_fd >= 0 ? &opts : NULL);
 	if (!link)
 		return -errno;
-	dmabuf_capture_bpf_iter(s->capture, bpf_program__name(prog), st->owners_of_known);
-	err = run_iter(s, link, st);
+	err = run_iter(s, bpf_program__name(prog), bpf_link__fd(link), st);
 	bpf_link__destroy(link);
 	return err;
 }
@@ -180,6 +185,7 @@ enum mode { MODE_DMABUF, MODE_TASK_FILE };
 struct run {
 	enum mode mode;
 	bool owner_walk;	/* MODE_DMABUF: iter/task_file for the owners too */
+	bool pinned;		/* the iterators were pinned ones (dmabuf pin) */
 	bool use_list;
 	uint64_t list_addr;
 	char list_name[32];
@@ -342,12 +348,277 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 	return 0;
 }
 
-/* Runs the loaded programs; 0, 1 when the source state says they failed, or -ENOMEM. */
-static int run_progs(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf *skel)
+/* --- pinned iterators (dmabuf pin) --------------------------------------- */
+
+/* Link fds of the pinned iterators in use, -1 when not. */
+struct pins {
+	int dmabuf, owners;
+};
+
+/* This build's pin key: the BPF object's checksum. */
+static void pin_key(char *key, size_t len)
+{
+	size_t sz;
+	const void *elf = snapshot_bpf__elf_bytes(&sz);
+
+	snprintf(key, len, "%08lx", crc32(0L, elf, (uInt)sz));
+}
+
+static void pin_path(char *out, size_t len, const char *what, const char *key)
+{
+	snprintf(out, len, DMABUF_PIN_DIR "/snap_%s-%s", what, key);
+}
+
+static void pins_close(struct pins *p)
+{
+	if (p->dmabuf >= 0)
+		close(p->dmabuf);
+	if (p->owners >= 0)
+		close(p->owners);
+	p->dmabuf = p->owners = -1;
+}
+
+/*
+ * DMABUF_PIN_DIR is a directory of this user's that nobody else may write
+ * to (bpffs's root is world-writable: anyone could make it first): 0, or
+ * -errno with ERR (LEN) saying why.
+ */
+static int pin_dir_trusted(char *err, size_t len)
+{
+	struct stat st;
+
+	if (lstat(DMABUF_PIN_DIR, &st))
+		return snprintf(err, len, "%s: %s", DMABUF_PIN_DIR, strerror(errno)), -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		snprintf(err, len, "%s is not a directory of uid %u closed to others "
+			 "(owner %u, mode %o): remove it", DMABUF_PIN_DIR, geteuid(), st.st_uid,
+			 st.st_mode & 07777);
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* This build's pinned iterators, the owner walk's too when OWNERS; false if not all there. */
+static bool pins_open(struct pins *p, bool owners)
+{
+	char key[16], path[sizeof(DMABUF_PIN_DIR) + 48], why[160];
+
+	p->dmabuf = p->owners = -1;
+	if (pin_dir_trusted(why, sizeof(why)))
+		return false;
+	pin_key(key, sizeof(key));
+	pin_path(path, sizeof(path), "dmabuf", key);
+	p->dmabuf = bpf_obj_get(path);
+	if (p->dmabuf >= 0 && owners) {
+		pin_path(path, sizeof(path), "owners", key);
+		p->owners = bpf_obj_get(path);
+	}
+	if (p->dmabuf < 0 || (owners && p->owners < 0)) {
+		pins_close(p);
+		return false;
+	}
+	return true;
+}
+
+/* SNAP_FEAT_* from the .bss of the program behind pinned link LINK_FD; 0 if unknown. */
+static __u32 pinned_features(int link_fd)
+{
+	struct bpf_link_info link = { 0 };
+	struct bpf_prog_info prog = { 0 };
+	__u32 len = sizeof(link), ids[8], i, features = 0;
+	int prog_fd;
+
+	if (bpf_obj_get_info_by_fd(link_fd, &link, &len))
+		return 0;
+	prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
+	if (prog_fd < 0)
+		return 0;
+	prog.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	prog.map_ids = (__u64)(unsigned long)ids;
+	len = sizeof(prog);
+	if (bpf_obj_get_info_by_fd(prog_fd, &prog, &len))
+		prog.nr_map_ids = 0;
+	for (i = 0; i < prog.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]) && !features; i++) {
+		struct bpf_map_info map = { 0 };
+		struct snapshot_bpf__bss bss;
+		int fd = bpf_map_get_fd_by_id(ids[i]), zero = 0;
+
+		len = sizeof(map);
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &map, &len) &&
+		    !strcmp(map.name, "snapshot.bss") && map.value_size == sizeof(bss) &&
+		    !bpf_map_lookup_elem(fd, &zero, &bss))
+			features = bss.features;
+		if (fd >= 0)
+			close(fd);
+	}
+	close(prog_fd);
+	return features;
+}
+
+static int pin_fail(struct dmabuf_pin_result *res, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int pin_fail(struct dmabuf_pin_result *res, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->error, sizeof(res->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/*
+ * Removes the entries of DMABUF_PIN_DIR that are ours ("snap_*") but not
+ * of KEY (NULL: all); the number removed, or -errno.
+ */
+static int pins_remove(struct dmabuf_pin_result *res, const char *key)
+{
+	DIR *d = opendir(DMABUF_PIN_DIR);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : pin_fail(res, -errno, "%s: %s", DMABUF_PIN_DIR,
+						       strerror(errno));
+	while ((e = readdir(d))) {
+		const char *dash = strrchr(e->d_name, '-');
+
+		if (strncmp(e->d_name, "snap_", 5) || (key && dash && !strcmp(dash + 1, key)))
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0)) {
+			n = pin_fail(res, -errno, "removing %s/%s: %s", DMABUF_PIN_DIR, e->d_name,
+				     strerror(errno));
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int dmabuf_pin(struct dmabuf_pin_result *res)
+{
+	static const char *const what[2] = { "dmabuf", "owners" };
+	struct bpf_link *links[2] = { NULL, NULL };
+	struct snapshot_bpf *skel = NULL;
+	libbpf_print_fn_t old;
+	char key[16];
+	struct statfs sf;
+	int err = 0, i, n;
+
+	memset(res, 0, sizeof(*res));
+	if (access("/sys/kernel/btf/vmlinux", F_OK))
+		return pin_fail(res, -ENOENT, "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF)");
+	if (!btf_names_iter_dmabuf())
+		return pin_fail(res, -EOPNOTSUPP, "this kernel has no iter/dmabuf (Linux 6.16+): "
+				"its snapshots walk the task files and load their programs each time");
+	if (statfs("/sys/fs/bpf", &sf) || sf.f_type != BPF_FS_MAGIC)
+		return pin_fail(res, -ENODEV, "no BPF filesystem at /sys/fs/bpf "
+				"(mount -t bpf bpf /sys/fs/bpf)");
+	pin_key(key, sizeof(key));
+	for (i = 0; i < 2; i++)
+		pin_path(res->paths[i], sizeof(res->paths[i]), what[i], key);
+	res->n_paths = 2;
+	if (!pin_dir_trusted(res->error, sizeof(res->error)) && !access(res->paths[0], F_OK) &&
+	    !access(res->paths[1], F_OK)) {
+		n = pins_remove(res, key);	/* another build's */
+		res->removed = n > 0 ? n : 0;
+		res->already = true;
+		return n < 0 ? n : 0;
+	}
+	res->error[0] = '\0';
+
+	/* loaded before anything is made: a caller who may not load makes nothing */
+	old = libbpf_set_print(print_libbpf);
+	libbpf_first_warning[0] = '\0';
+	skel = snapshot_bpf__open();
+	if (!skel) {
+		err = pin_fail(res, -errno, "opening the BPF object: %s", strerror(errno));
+		goto out;
+	}
+	skel->rodata->owners_only = true;
+	bpf_program__set_autoload(skel->progs.snap_list, false);
+	bpf_map__set_max_entries(skel->maps.seen, 1);
+	bpf_map__set_max_entries(skel->maps.walk_chunks, 1);
+	err = snapshot_bpf__load(skel);
+	if (err) {
+		err = err == -EPERM ? pin_fail(res, err, "needs CAP_BPF and CAP_PERFMON (run as root)")
+				    : pin_fail(res, err, "loading the BPF programs: %s",
+					       libbpf_first_warning[0] ? libbpf_first_warning
+								       : strerror(-err));
+		goto out;
+	}
+	if (mkdir(DMABUF_PIN_DIR, 0700) && errno != EEXIST) {
+		err = pin_fail(res, -errno, "%s: %s", DMABUF_PIN_DIR, strerror(errno));
+		goto out;
+	}
+	err = pin_dir_trusted(res->error, sizeof(res->error));
+	if (err)
+		goto out;
+	n = pins_remove(res, key);	/* another build's */
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	res->removed = n;
+	for (i = 0; i < 2 && !err; i++) {
+		links[i] = bpf_program__attach_iter(i ? skel->progs.snap_task_file
+						      : skel->progs.snap_dmabuf, NULL);
+		if (!links[i]) {
+			err = pin_fail(res, -errno, "attaching the %s iterator: %s", what[i],
+				       strerror(errno));
+			break;
+		}
+		err = bpf_link__pin(links[i], res->paths[i]);
+		if (err == -EEXIST)	/* a dmabuf pin beside us */
+			err = 0;
+		else if (err)
+			err = pin_fail(res, err, "pinning %s: %s", res->paths[i], strerror(-err));
+	}
+	if (err)	/* what this call pinned */
+		for (i = 0; i < 2; i++)
+			unlink(res->paths[i]);
+out:
+	for (i = 0; i < 2; i++)
+		bpf_link__destroy(links[i]);	/* the pins keep the links */
+	snapshot_bpf__destroy(skel);
+	libbpf_set_print(old);
+	if (err)
+		res->n_paths = 0;
+	return err;
+}
+
+int dmabuf_unpin(struct dmabuf_pin_result *res)
+{
+	int n;
+
+	memset(res, 0, sizeof(*res));
+	n = pins_remove(res, NULL);
+	if (n < 0)
+		return n;
+	res->removed = n;
+	if (rmdir(DMABUF_PIN_DIR) && errno != ENOENT)
+		return pin_fail(res, -errno, "%s: %s (entries that are not dmabuf's are left)",
+				DMABUF_PIN_DIR, strerror(errno));
+	return 0;
+}
+
+/* --- running the iterators -------------------------------------------------- */
+
+/* Runs the programs of SKEL, or the pinned iterators P; 0, 1 when the source state says
+ * they failed, or -ENOMEM. */
+static int run_progs(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf *skel,
+		     const struct pins *p)
 {
 	int err;
 
-	if (r->mode == MODE_DMABUF) {
+	if (p) {
+		err = run_iter(s, "snap_dmabuf", p->dmabuf, &r->st);
+		r->st.owners_of_known = true;
+		if (!err && r->owner_walk)
+			err = run_iter(s, "snap_task_file", p->owners, &r->st);
+	} else if (r->mode == MODE_DMABUF) {
 		err = attach_and_run(s, skel->progs.snap_dmabuf, -1, &r->st);
 		r->st.owners_of_known = true;
 		if (!err && r->owner_walk)
@@ -358,8 +629,8 @@ static int run_progs(struct dmabuf_snapshot *s, struct run *r, struct snapshot_b
 			err = attach_and_run(s, skel->progs.snap_list,
 					     bpf_map__fd(skel->maps.walk_chunks), &r->st);
 	}
-	r->features = skel->bss->features;
-	r->walk_state = skel->bss->walk_state;
+	r->features = p ? pinned_features(p->dmabuf) : skel->bss->features;
+	r->walk_state = p ? SNAP_WALK_NONE : skel->bss->walk_state;
 	if (err == -ENOMEM)
 		return err;
 	if (err) {
@@ -434,13 +705,15 @@ static void report(struct dmabuf_snapshot *s, struct run *r)
 		if (st->owners_late)
 			snprintf(late, sizeof(late), " (%zu of newer buffers left out)",
 				 st->owners_late);
+		const char *pinned = r->pinned ? " (pinned)" : "";
+
 		if (r->owner_walk)
-			snprintf(how, sizeof(how), "iter/dmabuf: %zu buffers, %zu attachments; "
-				 "owner walk: %zu fds%s", st->bufs[SNAP_VIA_DMABUF], st->atts,
-				 st->owners, late);
+			snprintf(how, sizeof(how), "iter/dmabuf%s: %zu buffers, %zu attachments; "
+				 "owner walk: %zu fds%s", pinned, st->bufs[SNAP_VIA_DMABUF],
+				 st->atts, st->owners, late);
 		else
-			snprintf(how, sizeof(how), "iter/dmabuf: %zu buffers, %zu attachments; "
-				 "owner walk: %s", st->bufs[SNAP_VIA_DMABUF], st->atts,
+			snprintf(how, sizeof(how), "iter/dmabuf%s: %zu buffers, %zu attachments; "
+				 "owner walk: %s", pinned, st->bufs[SNAP_VIA_DMABUF], st->atts,
 				 r->owner_fail[0] ? "not run" : "skipped, procfs has the owners");
 		if (r->owner_fail[0])
 			state = DMABUF_SOURCE_PARTIAL;
@@ -538,10 +811,8 @@ static int kept_reset(void)
 
 	skel->bss->features = 0;
 	skel->bss->walk_state = 0;
-	/* each snapshot names the exporter ops again */
-	err = clear_hash(skel->maps.ops_named);
-	if (!err && kept.r.mode == MODE_TASK_FILE)
-		err = clear_hash(skel->maps.seen);
+	/* ops_named is per iterator session: each snapshot names the ops again */
+	err = kept.r.mode == MODE_TASK_FILE ? clear_hash(skel->maps.seen) : 0;
 	/* every chunk of the walk starts unset (chunk 0 sets its start itself) */
 	if (!err && kept.r.mode == MODE_TASK_FILE && kept.r.use_list) {
 		__u32 n = bpf_map__max_entries(skel->maps.walk_chunks), i;
@@ -560,12 +831,25 @@ static int kept_reset(void)
 	return err;
 }
 
-/* Which iterator, and whether the owner walk runs: the choice a load starts from. */
-static void choose(const struct dmabuf_snapshot *s, struct run *r)
+/*
+ * Which iterator, and whether the owner walk runs: the choice a load starts
+ * from; true when this build's pinned iterators serve it (open in *P: a pin
+ * is only made where iter/dmabuf exists).
+ */
+static bool choose(const struct dmabuf_snapshot *s, struct run *r, struct pins *p)
 {
 	enum dmabuf_source_state procfs = s->status[SRC_INDEX(DMABUF_SRC_PROCFS)].state;
 	const char *force = getenv("DMABUF_BPF_ITER");
+	/* no work twice: a procfs read (even a partial one) has the owners */
+	bool owners = procfs != DMABUF_SOURCE_OK && procfs != DMABUF_SOURCE_PARTIAL;
 
+	p->dmabuf = p->owners = -1;
+	if (!kept.skel && !force && pins_open(p, owners)) {
+		r->mode = MODE_DMABUF;
+		r->owner_walk = owners;
+		r->pinned = true;
+		return true;
+	}
 	r->mode = kept.skel ? kept.mode :
 		  btf_names_iter_dmabuf() ? MODE_DMABUF : MODE_TASK_FILE;
 	/*
@@ -575,9 +859,8 @@ static void choose(const struct dmabuf_snapshot *s, struct run *r)
 	 */
 	if (force && !strncmp(force, "task_file", 9))
 		r->mode = MODE_TASK_FILE;
-	/* no work twice: a procfs read (even a partial one) has the owners */
-	r->owner_walk = r->mode == MODE_DMABUF && procfs != DMABUF_SOURCE_OK &&
-			procfs != DMABUF_SOURCE_PARTIAL;
+	r->owner_walk = r->mode == MODE_DMABUF && owners;
+	return false;
 }
 
 /*
@@ -619,17 +902,22 @@ static int collect(struct dmabuf_snapshot *s, struct run *r, bool keep)
 {
 	struct snapshot_bpf *skel;
 	struct utsname u;
+	struct pins p;
 	int ret;
 
-	choose(s, r);
-	ret = programs(s, r, keep, &skel);
-	if (!skel)
-		return ret;
-	ret = run_progs(s, r, skel);
-	if (skel != kept.skel)
-		snapshot_bpf__destroy(skel);
-	else if (ret)
-		kept_release();	/* loaded afresh next time */
+	if (choose(s, r, &p)) {
+		ret = run_progs(s, r, NULL, &p);
+		pins_close(&p);
+	} else {
+		ret = programs(s, r, keep, &skel);
+		if (!skel)
+			return ret;
+		ret = run_progs(s, r, skel, NULL);
+		if (skel != kept.skel)
+			snapshot_bpf__destroy(skel);
+		else if (ret)
+			kept_release();	/* loaded afresh next time */
+	}
 	if (ret || s->status[SRC_BPF_I].state != DMABUF_SOURCE_UNUSED)
 		return ret < 0 ? ret : 0;
 
@@ -637,7 +925,7 @@ static int collect(struct dmabuf_snapshot *s, struct run *r, bool keep)
 		s->kernel.has_map_cache = !!(r->features & SNAP_FEAT_ATTACH_SGT);
 	} else if (keep && kept.map_cache != DMABUF_UNKNOWN) {
 		s->kernel.has_map_cache = kept.map_cache;
-	} else {	/* no program ran (no buffer): the BTF tells */
+	} else if (!r->pinned) {	/* no program ran (no buffer): the BTF tells */
 		struct btf *btf = btf__load_vmlinux_btf();
 		int has = btf ? btf_has_member(btf, "dma_buf_attachment", "sgt") : -1;
 
@@ -719,15 +1007,18 @@ int bpfsnap_prepare(struct dmabuf_snapshot *s)
 {
 	struct snapshot_bpf *skel;
 	libbpf_print_fn_t old;
+	struct pins p;
 	struct run r;
-	int ret;
+	int ret = 0;
 
 	if (!dmabuf_root_is_live(s) || access("/sys/kernel/btf/vmlinux", R_OK))
 		return 0;
 	memset(&r, 0, sizeof(r));
 	old = libbpf_set_print(print_libbpf);
-	choose(s, &r);
-	ret = programs(s, &r, true, &skel);
+	if (choose(s, &r, &p))
+		pins_close(&p);	/* each snapshot opens them: nothing to keep */
+	else
+		ret = programs(s, &r, true, &skel);
 	libbpf_set_print(old);
 	return ret;
 }

@@ -38,6 +38,27 @@ int dmabuf_collect_sysfs(struct dmabuf_snapshot *s);
 int dmabuf_collect_bpf(struct dmabuf_snapshot *s);
 int dmabuf_collect_lab(struct dmabuf_snapshot *s);
 
+/*
+ * Pinned snapshot iterators (`dmabuf pin`): on kernels with iter/dmabuf the
+ * two snapshot iterators (buffers, fd owners) can be loaded once and pinned
+ * in the BPF filesystem, DMABUF_PIN_DIR/snap_{dmabuf,owners}-KEY (KEY: a
+ * checksum of the BPF object, so that another build's pins are never used).
+ * dmabuf_collect_bpf() then reads them instead of loading its programs.
+ */
+#define DMABUF_PIN_DIR "/sys/fs/bpf/dmabuf-tools"
+
+struct dmabuf_pin_result {
+	char paths[2][96];	/* what is pinned now */
+	int n_paths;
+	int removed;		/* entries of other builds (pin) or all (unpin) */
+	bool already;		/* pin: they were pinned before */
+	char error[200];	/* when the call returned -errno */
+};
+/* Loads and pins the iterators; 0 or -errno with R->error saying why. */
+int dmabuf_pin(struct dmabuf_pin_result *r);
+/* Removes every pin of DMABUF_PIN_DIR and the directory; 0 or -errno. */
+int dmabuf_unpin(struct dmabuf_pin_result *r);
+
 /* The parsers behind them, for the unit tests. */
 int dmabuf_parse_bufinfo(struct dmabuf_snapshot *s, const char *text, size_t len);
 

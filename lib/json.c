@@ -299,6 +299,22 @@ void jw_int(struct json_writer *jw, int64_t v)
 	jw_end_scalar(jw);
 }
 
+void jw_raw(struct json_writer *jw, const char *json, size_t len)
+{
+	if (jw->pretty) {
+		jw->error = 1;
+		return;
+	}
+	jw_begin_value(jw);
+	jw_put(jw, json, len);
+	jw_end_scalar(jw);
+}
+
+bool jw_is_pretty(const struct json_writer *jw)
+{
+	return jw->pretty;
+}
+
 void jw_bool(struct json_writer *jw, bool v)
 {
 	jw_begin_value(jw);

@@ -36,6 +36,13 @@ void jw_uint(struct json_writer *jw, uint64_t v);
 void jw_int(struct json_writer *jw, int64_t v);
 void jw_bool(struct json_writer *jw, bool v);
 void jw_null(struct json_writer *jw);
+/*
+ * One complete value given as its JSON text, as a compact writer wrote it
+ * (a cache of a value that repeats): copied as it is. Only for a writer
+ * that is not pretty (jw_is_pretty()).
+ */
+void jw_raw(struct json_writer *jw, const char *json, size_t len);
+bool jw_is_pretty(const struct json_writer *jw);
 
 /* name + value in one call; a NULL string is written as null. */
 void jw_string_field(struct json_writer *jw, const char *name, const char *s);

@@ -272,3 +272,14 @@ void dmabuf_source_set(struct dmabuf_snapshot *s, unsigned int bit,
 	if (state == DMABUF_SOURCE_OK || state == DMABUF_SOURCE_PARTIAL)
 		s->used |= 1u << bit;
 }
+
+bool dmabuf_source_noteworthy(const struct dmabuf_snapshot *s, unsigned int bit,
+			      unsigned int asked)
+{
+	const struct dmabuf_source_status *st = &s->status[bit];
+
+	if (bit >= DMABUF_SRC_COUNT || st->state == DMABUF_SOURCE_UNUSED ||
+	    st->state == DMABUF_SOURCE_OK)
+		return false;
+	return !st->absent || (asked & (1u << bit));
+}

@@ -176,6 +176,13 @@ int dmabuf_set_str(char **field, const char *value, size_t len);
 void dmabuf_source_set(struct dmabuf_snapshot *s, unsigned int bit,
 		       enum dmabuf_source_state state, int err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/*
+ * Whether source BIT is worth a note to the user: it was not read completely,
+ * and the system has it or it was asked for by name (ASKED, a DMABUF_SRC_*
+ * mask): what a system simply lacks is not noted on every run.
+ */
+bool dmabuf_source_noteworthy(const struct dmabuf_snapshot *s, unsigned int bit,
+			      unsigned int asked);
 
 /*
  * Completes a snapshot after the collectors ran: sorts buffers by inode,

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "snapshot_json.h"
@@ -76,6 +78,62 @@ static void json_owner(struct json_writer *jw, const struct dmabuf_owner *o)
 	jw_end_object(jw);
 }
 
+static void json_provenance(struct json_writer *jw, const struct dmabuf_buffer *b)
+{
+	size_t i;
+
+	jw_start_object(jw);
+	for (i = 0; i < DMABUF_F__COUNT; i++)
+		if (b->src[i])
+			sources_field(jw, dmabuf_field_name(i), b->src[i]);
+	sources_field(jw, "seen_by", b->seen);
+	jw_end_object(jw);
+}
+
+/*
+ * The provenance object, the same for most buffers of a snapshot: the last
+ * one's text is kept and copied while the sources stay the same (compact
+ * output only).
+ */
+static void provenance(struct json_writer *jw, const struct dmabuf_buffer *b)
+{
+	static struct {
+		unsigned int src[DMABUF_F__COUNT], seen;
+		char *text;
+		size_t len;
+	} last;
+	struct json_writer *tw;
+	size_t len = 0;
+	char *text = NULL;
+	FILE *f;
+
+	if (jw_is_pretty(jw)) {
+		json_provenance(jw, b);
+		return;
+	}
+	if (last.text && last.seen == b->seen && !memcmp(last.src, b->src, sizeof(last.src))) {
+		jw_raw(jw, last.text, last.len);
+		return;
+	}
+	f = open_memstream(&text, &len);
+	tw = f ? jw_new(f, false) : NULL;
+	if (tw) {
+		json_provenance(tw, b);
+		jw_destroy(tw);	/* and its newline */
+	}
+	if (!f || fclose(f) || !tw || !len) {
+		free(text);
+		json_provenance(jw, b);
+		return;
+	}
+	free(last.text);
+	last.text = text;
+	last.len = len - 1;
+	last.seen = b->seen;
+	memcpy(last.src, b->src, sizeof(last.src));
+	jw_raw(jw, last.text, last.len);
+}
+
 void dmabuf_json_buffer(struct json_writer *jw, const struct dmabuf_snapshot *s,
 			const struct dmabuf_buffer *b)
 {
@@ -108,12 +166,7 @@ void dmabuf_json_buffer(struct json_writer *jw, const struct dmabuf_snapshot *s,
 		json_owner(jw, &b->own[i]);
 	jw_end_array(jw);
 	jw_name(jw, "provenance");
-	jw_start_object(jw);
-	for (i = 0; i < DMABUF_F__COUNT; i++)
-		if (b->src[i])
-			sources_field(jw, dmabuf_field_name(i), b->src[i]);
-	sources_field(jw, "seen_by", b->seen);
-	jw_end_object(jw);
+	provenance(jw, b);
 	jw_end_object(jw);
 }
 

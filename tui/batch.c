@@ -155,7 +155,7 @@ void top_batch_print(struct top *t)
 	top_sparkline(t, 60, false, spark, sizeof(spark));
 	top_leak_line(t, line, sizeof(line));
 	printf("History: %s  %s\n", spark, line);
-	n = top_source_notes(t->cur, notes, 8);
+	n = top_source_notes(t->cur, t->o.collect.sources, notes, 8);
 	printf("Sources: %s", dmabuf_sources_str(t->cur->used, line, sizeof(line)));
 	for (i = 0; i < n; i++) {
 		top_clean(notes[i], line, sizeof(line), t->utf8);

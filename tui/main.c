@@ -534,7 +534,7 @@ int main(int argc, char **argv)
 	malloc_trim(0);	/* what loading the tracer and the first snapshot left */
 	if (!t->cur->used) {
 		char notes[8][320];
-		size_t n = top_source_notes(t->cur, notes, 8), i;
+		size_t n = top_source_notes(t->cur, t->o.collect.sources, notes, 8), i;
 
 		for (i = 0; i < n; i++)
 			top_error("note: %s", notes[i]);
@@ -544,7 +544,7 @@ int main(int argc, char **argv)
 	}
 	if (t->o.batch) {
 		char notes[8][320];
-		size_t n = top_source_notes(t->cur, notes, 8), i;
+		size_t n = top_source_notes(t->cur, t->o.collect.sources, notes, 8), i;
 
 		for (i = 0; i < n; i++)
 			top_error("note: %s", notes[i]);

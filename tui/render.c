@@ -253,7 +253,7 @@ static void draw_header(struct top *t, const struct layout *l)
 	}
 	if (l->sources >= 0) {
 		char notes[8][320], src[160];
-		size_t n = top_source_notes(t->cur, notes, 8), i, used;
+		size_t n = top_source_notes(t->cur, t->o.collect.sources, notes, 8), i, used;
 
 		move(l->sources, 0);
 		clrtoeol();
@@ -552,7 +552,7 @@ static void draw_help(struct top *t, const struct layout *l)
 	snprintf(lines[n++], sizeof(lines[0]), "columns of the %s view:", top_view_name(t->view));
 	for (i = 0; i < ncols && n < PANE_LINES; i++)
 		snprintf(lines[n++], sizeof(lines[0]), "  %-10s %s", cols[i].name, cols[i].help);
-	k = top_source_notes(t->cur, notes, 8);
+	k = top_source_notes(t->cur, t->o.collect.sources, notes, 8);
 	if (k && n < PANE_LINES)
 		snprintf(lines[n++], sizeof(lines[0]), "sources not read completely:");
 	for (i = 0; i < k && n < PANE_LINES; i++)

@@ -353,7 +353,8 @@ void top_state_free(struct top *t)
 	t->seen = NULL;
 }
 
-size_t top_source_notes(const struct dmabuf_snapshot *s, char (*out)[320], size_t max)
+size_t top_source_notes(const struct dmabuf_snapshot *s, unsigned int asked, char (*out)[320],
+			size_t max)
 {
 	unsigned int bit;
 	size_t n = 0;
@@ -361,7 +362,7 @@ size_t top_source_notes(const struct dmabuf_snapshot *s, char (*out)[320], size_
 	for (bit = 0; bit < DMABUF_SRC_COUNT && n < max; bit++) {
 		const struct dmabuf_source_status *st = &s->status[bit];
 
-		if (st->state == DMABUF_SOURCE_UNUSED || st->state == DMABUF_SOURCE_OK)
+		if (!dmabuf_source_noteworthy(s, bit, asked))
 			continue;
 		snprintf(out[n++], sizeof(out[0]), "%s %s%s%s", dmabuf_source_name(bit),
 			 dmabuf_source_state_name(st->state), st->detail[0] ? ": " : "", st->detail);

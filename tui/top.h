@@ -181,8 +181,9 @@ int top_scan(struct top *t);
 void top_state_free(struct top *t);
 /* Growth since top first saw PID, 0 if never. */
 int64_t top_growth(const struct top *t, pid_t pid, int64_t *delta);
-/* Errors of the sources, as the CLI's notes: "bpf unavailable: ...". */
-size_t top_source_notes(const struct dmabuf_snapshot *s, char (*out)[320], size_t max);
+/* The notes on sources not read completely (dmabuf_source_noteworthy()); how many. */
+size_t top_source_notes(const struct dmabuf_snapshot *s, unsigned int asked, char (*out)[320],
+			size_t max);
 
 /* --- rows.c --- */
 void top_rows_init(struct top *t);

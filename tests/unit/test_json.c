@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "json.h"
+#include "snapshot_json.h"
 
 struct capture {
 	char *buf;
@@ -136,6 +137,77 @@ static void test_nesting_errors(void **state)
 	capture_free((capture_text(c), c));
 }
 
+static void test_raw(void **state)
+{
+	struct capture *c = capture_new(false);
+
+	(void)state;
+	jw_start_array(c->jw);
+	jw_uint(c->jw, 1);
+	jw_raw(c->jw, "{\"a\":[2]}", 9);
+	jw_raw(c->jw, "3", 1);
+	jw_end_array(c->jw);
+	assert_false(jw_error(c->jw));
+	assert_string_equal(capture_text(c), "[1,{\"a\":[2]},3]\n");
+	capture_free(c);
+
+	c = capture_new(true);	/* compact text has no place in pretty output */
+	jw_raw(c->jw, "1", 1);
+	assert_true(jw_error(c->jw));
+	capture_text(c);
+	capture_free(c);
+}
+
+/*
+ * A buffer's provenance object is copied from the last buffer's while the
+ * sources are the same: a change in any field's sources, or in seen_by, must
+ * show, and coming back must too.
+ */
+static void test_provenance_runs(void **state)
+{
+	static const unsigned int d = DMABUF_SRC_DEBUGFS, p = DMABUF_SRC_PROCFS;
+	static const char *const want[] = {
+		"\"provenance\":{\"size\":\"debugfs\",\"seen_by\":\"debugfs\"}}",
+		"\"provenance\":{\"size\":\"debugfs\",\"seen_by\":\"debugfs\"}}",
+		"\"provenance\":{\"size\":\"debugfs+procfs\",\"seen_by\":\"debugfs\"}}",
+		"\"provenance\":{\"size\":\"debugfs\",\"seen_by\":\"debugfs+procfs\"}}",
+		"\"provenance\":{\"size\":\"debugfs\",\"name\":\"procfs\",\"seen_by\":\"debugfs\"}}",
+		"\"provenance\":{\"size\":\"debugfs\",\"seen_by\":\"debugfs\"}}",
+	};
+	const unsigned int size_src[] = { d, d, d | p, d, d, d }, seen[] = { d, d, d, d | p, d, d };
+	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
+	struct capture *c = capture_new(false);
+	const char *text, *line;
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < 6; i++) {
+		struct dmabuf_buffer *b = dmabuf_buffer_get(s, 100 + i, true);
+
+		assert_non_null(b);
+		b->src[DMABUF_F_SIZE] = size_src[i];
+		b->src[DMABUF_F_NAME] = i == 4 ? p : 0;
+		b->seen = seen[i];
+	}
+	for (i = 0; i < 6; i++)
+		dmabuf_json_buffer(c->jw, s, &s->buf[i]);
+	text = capture_text(c);
+	for (i = 0, line = text; i < 6; i++) {
+		const char *end = strchr(line, '\n');
+		const char *prov = strstr(line, "\"provenance\":");
+
+		assert_non_null(end);
+		assert_non_null(prov);
+		assert_true(prov < end);
+		assert_int_equal((size_t)(end - prov), strlen(want[i]));
+		assert_memory_equal(prov, want[i], strlen(want[i]));
+		line = end + 1;
+	}
+	capture_free(c);
+	dmabuf_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +216,8 @@ int main(void)
 		cmocka_unit_test(test_json_lines),
 		cmocka_unit_test(test_pretty),
 		cmocka_unit_test(test_nesting_errors),
+		cmocka_unit_test(test_raw),
+		cmocka_unit_test(test_provenance_runs),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -19,7 +19,9 @@
 # where KASAN and lockdep slow everything down), VM_SMP vCPUs (default 2),
 # VM_SHARDS guests to split the tests between, booted side by side (default 2
 # on a *-debug kernel, else 1; the plan uses the last run's times, kept in
-# DMABUF_CACHE/timings-LABEL, first those of tests/vm/timings-LABEL), QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
+# DMABUF_CACHE/timings-LABEL, first those of tests/vm/timings-LABEL), VM_TESTS
+# a comma-separated list of guest tests to run instead of all (one guest),
+# QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
 # "-icount shift=0"; -icount implies TCG), MAKE.
 # VM_TTY=1, or auto when stdin and stdout are a terminal (make demo), in run
 # mode: the terminal becomes the guest's console, ttyS0 (QEMU's Ctrl-a x
@@ -127,6 +129,7 @@ results=$vmdir/results.log
 # guest with the least so far; a guest runs its tests in name order.
 shards=1
 [ "$mode" = check ] && shards=${VM_SHARDS:-$([ "$slow" -gt 1 ] && echo 2 || echo 1)}
+[ -z "${VM_TESTS:-}" ] || shards=1
 case $shards in [1-8]) ;; *) die "VM_SHARDS is 1 to 8, not '$shards'" ;; esac
 if [ "$shards" -gt 1 ]; then
 	timings=$cache/timings-$label
@@ -166,7 +169,7 @@ if [ "$shards" -gt 1 ]; then
 else
 	step "boot $KVER (${accel[1]}, ${VM_SMP:-2} cpus${QEMU_EXTRA:+, $QEMU_EXTRA}, timeout ${vm_timeout}s)"
 	start=$(date +%s)
-	boot_vm "$console" "$results"
+	boot_vm "$console" "$results" ${VM_TESTS:+"dmabuf.tests=$VM_TESTS"}
 	if [ $tty = 1 ]; then
 		# QEMU puts the terminal back when it ends; not when it is killed
 		stty "$saved_tty" 2>/dev/null || stty sane 2>/dev/null || true

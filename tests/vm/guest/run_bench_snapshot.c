@@ -18,6 +18,10 @@
  * then the holders mmap every buffer and it all runs again, with
  *   (e) mmap owners as well: dmabuf --source bpf,procfs (BPF sees no
  *       mappings; debugfs,procfs, (c), is as cheap with less detail)
+ * and, after `dmabuf pin` (the snapshot iterators pinned in bpffs, so no
+ * BPF load in the runs; `dmabuf unpin` after them):
+ *   (f) (b) from the pinned iterators
+ *   (g) (e) from the pinned iterators (buffers mmapped)
  * Each method is run once first with its output kept and checked (every
  * buffer and owner there); a method that fails its check fails the run.
  * Then: the medians per buffer, the ratios against (a), PASS/MISS per goal,
@@ -67,18 +71,24 @@ struct method {
 	const char *argv[8];	/* argv[0] NULL: this program, "walk" */
 	enum check check;
 	bool mapped_only;	/* run only once the buffers are mmapped */
+	bool pinned;		/* after dmabuf pin (these come last) */
 };
 
 static const struct method methods[] = {
-	{ "a", "cat bufinfo", { "/bin/cat", BUFINFO }, CHECK_BUFINFO, false },
+	{ "a", "cat bufinfo", { "/bin/cat", BUFINFO }, CHECK_BUFINFO, false, false },
 	{ "b", "dmabuf --source bpf ls -j", { DMABUF, "--source", "bpf", "ls", "-j" },
-	  CHECK_OWNERS, false },
+	  CHECK_OWNERS, false, false },
 	{ "c", "dmabuf --source debugfs,procfs ls -j",
-	  { DMABUF, "--source", "debugfs,procfs", "ls", "-j" }, CHECK_OWNERS, false },
-	{ "d", "dmabuf_dump-style procfs walk", { NULL, "walk" }, CHECK_WALK, false },
+	  { DMABUF, "--source", "debugfs,procfs", "ls", "-j" }, CHECK_OWNERS, false, false },
+	{ "d", "dmabuf_dump-style procfs walk", { NULL, "walk" }, CHECK_WALK, false, false },
 	{ "e", "dmabuf --source bpf,procfs ls -j", { DMABUF, "--source", "bpf,procfs", "ls", "-j" },
-	  CHECK_MAPS, true },
+	  CHECK_MAPS, true, false },
+	{ "f", "(b), iterators pinned", { DMABUF, "--source", "bpf", "ls", "-j" },
+	  CHECK_OWNERS, false, true },
+	{ "g", "(e), iterators pinned", { DMABUF, "--source", "bpf,procfs", "ls", "-j" },
+	  CHECK_MAPS, true, true },
 };
+enum { M_CAT, M_BPF, M_PROCFS, M_WALK, M_BPF_MAPS, M_PINNED, M_PINNED_MAPS };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
 static int nbufs = 10000, nprocs = 100, reps;
@@ -444,8 +454,23 @@ static double total(double ns)
 	return ns / 1e6;
 }
 
+/* dmabuf pin (PIN) or unpin; true when it worked. */
+static bool pin(bool on)
+{
+	static const struct method m[2] = {
+		{ "-", "dmabuf unpin", { DMABUF, "unpin" }, CHECK_OWNERS, false, false },
+		{ "-", "dmabuf pin", { DMABUF, "pin" }, CHECK_OWNERS, false, false },
+	};
+	int rc = run(&m[on], "/dev/null");
+
+	if (rc)
+		printf("# %s: exit status %d\n", m[on].label, rc);
+	return rc == 0;
+}
+
 static void measure(int phase)
 {
+	bool pinned = false;
 	size_t i;
 	int r;
 
@@ -456,6 +481,10 @@ static void measure(int phase)
 
 		if (m->mapped_only && !phase)
 			continue;
+		if (m->pinned && !pinned && !(pinned = pin(true))) {
+			failures++;
+			continue;
+		}
 		res->ran = true;
 		res->ok = verify(m, phase, &res->bytes, &res->first);
 		if (!res->ok)
@@ -476,6 +505,8 @@ static void measure(int phase)
 		qsort(t, (size_t)reps, sizeof(t[0]), cmp_double);
 		res->med = t[reps / 2];
 	}
+	if (pinned && !pin(false))
+		failures++;
 }
 
 /* --- the report -------------------------------------------------------------- */
@@ -523,15 +554,19 @@ static void goals(void)
 	const struct result *f = results[0], *m = results[1];
 
 	printf("\ngoals (medians; instruction counts decide, wall clock is informational)\n");
-	goal("(b) BPF: buffers + attachments + fd owners, x cat bufinfo", f[1].med / f[0].med,
+	goal("(b) BPF: buffers + attachments + fd owners, x cat bufinfo",
+	     f[M_BPF].med / f[M_CAT].med, 0.6, true);
+	goal("(f) the same from pinned iterators (dmabuf pin)", f[M_PINNED].med / f[M_CAT].med,
 	     0.6, true);
-	goal("(e) with mmap owners too, x cat bufinfo (buffers mmapped)", m[4].med / m[0].med,
-	     1.0, true);
-	goal("(c)/(b): the BPF path is this many times faster than procfs", f[2].med / f[1].med,
-	     5.0, false);
-	goal("(c)/(d): the procfs path against the dmabuf_dump-style walk", f[2].med / f[3].med,
-	     1.0, true);
-	goal("(c)/(d) with every buffer mmapped", m[2].med / m[3].med, 1.0, true);
+	goal("(e) with mmap owners too, x cat bufinfo (buffers mmapped)",
+	     m[M_BPF_MAPS].med / m[M_CAT].med, 1.0, true);
+	goal("(g) the same from pinned iterators", m[M_PINNED_MAPS].med / m[M_CAT].med, 1.0, true);
+	goal("(c)/(b): the BPF path is this many times faster than procfs",
+	     f[M_PROCFS].med / f[M_BPF].med, 5.0, false);
+	goal("(c)/(f): the same, iterators pinned", f[M_PROCFS].med / f[M_PINNED].med, 5.0, false);
+	goal("(c)/(d): the procfs path against the dmabuf_dump-style walk",
+	     f[M_PROCFS].med / f[M_WALK].med, 1.0, true);
+	goal("(c)/(d) with every buffer mmapped", m[M_PROCFS].med / m[M_WALK].med, 1.0, true);
 }
 
 /* --- where the cost goes (in this process) ----------------------------------- */
@@ -602,7 +637,7 @@ static int print_timed(enum libbpf_print_level level, const char *fmt, va_list a
 static void split_bpf(void)
 {
 	static const struct method version = { "v", "dmabuf --version", { DMABUF, "--version" },
-					       CHECK_OWNERS, false };
+					       CHECK_OWNERS, false, false };
 	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
 	struct bpfsnap_stats st;
 	struct snapshot_bpf *skel;
@@ -767,6 +802,10 @@ int main(int argc, char **argv)
 split:
 	split_bpf();
 	split_collect(DMABUF_SRC_BPF, "(b)");
+	if (pin(true)) {
+		split_collect(DMABUF_SRC_BPF, "(f), iterators pinned,");
+		pin(false);
+	}
 	split_collect(DMABUF_SRC_DEBUGFS | DMABUF_SRC_PROCFS | DMABUF_SRC_FDINFO, "(c)");
 	stop_holders();
 	if (failures)

@@ -53,6 +53,12 @@ show dmabuf exporters
 vram=$(dmabuf ls --no-headers -o ino,name | awk '$2 == "vram" {print $1}')
 [ -n "$vram" ] && show dmabuf show "$vram"
 show dmabuf check
+echo
+echo "### dmabuf pin   (the snapshot iterators stay loaded: every later snapshot reads them)"
+if dmabuf pin; then
+	echo "bpf source of the next snapshot: $(dmabuf -j --source bpf ls |
+		grep -o '"detail":"iter/dmabuf[^"]*"')"
+fi
 if [ -n "${DMABUF_TTY:-}" ]; then
 	top_live
 else
@@ -63,6 +69,7 @@ echo "### the raw kernel view it is built from: cat /sys/kernel/debug/dma_buf/bu
 cat /sys/kernel/debug/dma_buf/bufinfo
 kill $holder
 wait $holder 2>/dev/null
+[ ! -d /sys/fs/bpf/dmabuf-tools ] || show dmabuf unpin
 
 echo
 echo "=== dmabuf-trace: how it attaches on this kernel, then the scenario built again, traced"
