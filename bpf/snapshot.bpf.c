@@ -14,6 +14,9 @@
  *                   With owners_only (kernels with iter/dmabuf, when procfs
  *                   does not provide the owners) it writes owner records
  *                   only: snap_dmabuf already showed every buffer.
+ *   snap_task_vma   iter/task_vma: every mapping of a dma-buf (map record),
+ *                   when procfs does not provide the mappings; the iterator
+ *                   holds the mm's mmap lock while it shows a vma.
  *   snap_list       iter/bpf_map_elem over walk_chunks: walks the global
  *                   dma-buf list from its kallsyms address (list_head_addr)
  *                   to reach the buffers no fd holds. Nothing holds a
@@ -106,6 +109,12 @@ struct snap_ctx_task_file {
 	struct file___snap *file;
 };
 
+struct snap_ctx_task_vma {
+	struct snap_iter_meta *meta;
+	struct task_struct *task;
+	struct vm_area_struct *vma;
+};
+
 struct snap_ctx_map_elem {
 	struct snap_iter_meta *meta;
 	void *map;
@@ -127,6 +136,7 @@ struct scratch {
 	struct snap_att a;
 	struct snap_owner o;
 	struct snap_ops ops;
+	struct snap_map m;
 };
 
 /* Records are built here: they are too large for the 512-byte stack. */
@@ -188,6 +198,13 @@ static __always_inline void note_features(void)
 	features = f;
 }
 
+static __always_inline void set_hdr(struct snap_hdr *h, __u16 kind, __u16 size, __u32 via)
+{
+	h->kind = kind;
+	h->size = size;
+	h->via = via;
+}
+
 /* Copies a kernel string; returns 1 if it did not fit (cut), else 0. */
 static __always_inline __u32 read_str(char *dst, __u32 size, const char *src)
 {
@@ -207,15 +224,24 @@ static __always_inline __u32 read_str(char *dst, __u32 size, const char *src)
 	return 0;
 }
 
-static __always_inline __u64 read_file_count(struct file___snap *f)
+/*
+ * A field of P: with TYPED (a constant wherever it is used) P is a pointer
+ * whose type the verifier knows (iter/dmabuf's buffer, and what its fields
+ * lead to), read with a plain load, CO-RE relocated, that the verifier makes
+ * fault-safe - a few instructions; else a bpf_probe_read_kernel() of about a
+ * hundred (P came from a scalar, as file->private_data does).
+ */
+#define RD(typed, p, field) ((typed) ? (p)->field : BPF_CORE_READ(p, field))
+
+static __always_inline __u64 read_file_count(struct file___snap *f, bool typed)
 {
 	__u64 c;
 
 	if (bpf_core_field_exists(f->f_ref)) {
-		c = (__u64)BPF_CORE_READ(f, f_ref.refcnt.counter);
+		c = (__u64)RD(typed, f, f_ref.refcnt.counter);
 		return c >= FILE_REF_RELEASED ? 0 : c + 1;
 	}
-	return (__u64)BPF_CORE_READ(f, f_count.counter);
+	return (__u64)RD(typed, f, f_count.counter);
 }
 
 /*
@@ -225,14 +251,14 @@ static __always_inline __u64 read_file_count(struct file___snap *f)
  * attachment loop and the list walk's callback stay cheap to verify.
  */
 
-/* SNAP_REC_BUF of the dma_buf at DP into scratch; REFS: file references
- * the caller holds itself (the iterators hold one), not counted. 0 or -1. */
-__noinline int fill_buf(__u64 dp, __u32 via, __u64 refs)
+/* SNAP_REC_BUF of dma_buf D into scratch; REFS: file references the caller
+ * holds itself (the iterators hold one), not counted; TYPED: as RD(). 0 or -1. */
+static __always_inline int fill_buf_of(struct dma_buf *d, __u32 via, __u64 refs, bool typed)
 {
-	struct dma_buf *d = (void *)dp;
 	const struct dma_buf_ops___snap *ops;
 	struct file___snap *f;
 	struct snap_buf *b;
+	const char *name;
 	struct scratch *sc;
 	__u32 zero = 0;
 	__u64 count;
@@ -241,35 +267,33 @@ __noinline int fill_buf(__u64 dp, __u32 via, __u64 refs)
 	if (!sc)
 		return -1;
 	b = &sc->b;
-	b->hdr.kind = SNAP_REC_BUF;
-	b->hdr.size = sizeof(*b);
-	b->hdr.via = via;
+	set_hdr(&b->hdr, SNAP_REC_BUF, sizeof(*b), via);
 	b->flags = 0;
 	b->pad = 0;
-	f = (void *)BPF_CORE_READ(d, file);
-	b->ino = BPF_CORE_READ(f, f_inode, i_ino);
-	b->size = BPF_CORE_READ(d, size);
-	b->f_flags = BPF_CORE_READ(f, f_flags);
-	b->f_mode = BPF_CORE_READ(f, f_mode);
-	count = read_file_count(f);
+	f = (void *)RD(typed, d, file);
+	b->ino = typed ? f->f_inode->i_ino : BPF_CORE_READ(f, f_inode, i_ino);
+	b->size = RD(typed, d, size);
+	b->f_flags = RD(typed, f, f_flags);
+	b->f_mode = RD(typed, f, f_mode);
+	count = read_file_count(f, typed);
 	b->file_count = count >= refs ? count - refs : 0;
 	if (count)
 		b->flags |= SNAP_BUF_COUNT_VALID;
 
-	ops = (const void *)BPF_CORE_READ(d, ops);
+	ops = (const void *)RD(typed, d, ops);
 	b->ops = (__u64)ops;
 	if (bpf_core_field_exists(ops->pin)) {
 		b->flags |= SNAP_BUF_HAS_PIN;
-		if (BPF_CORE_READ(ops, pin))
+		if (RD(typed, ops, pin))
 			b->flags |= SNAP_BUF_EXP_DYNAMIC;
 	}
 	if (bpf_core_field_exists(ops->cache_sgt_mapping)) {
 		b->flags |= SNAP_BUF_HAS_CACHE_SGT;
-		if (BPF_CORE_READ(ops, cache_sgt_mapping))
+		if (RD(typed, ops, cache_sgt_mapping))
 			b->flags |= SNAP_BUF_CACHE_SGT;
 	}
 
-	if (read_str(b->exp_name, sizeof(b->exp_name), BPF_CORE_READ(d, exp_name)))
+	if (read_str(b->exp_name, sizeof(b->exp_name), RD(typed, d, exp_name)))
 		b->flags |= SNAP_BUF_EXP_NAME_CUT;
 	/*
 	 * dma_buf->name belongs to name_lock (older kernels: the resv): read
@@ -277,12 +301,19 @@ __noinline int fill_buf(__u64 dp, __u32 via, __u64 refs)
 	 * under us. The copy faults safely or comes out mixed; accepted.
 	 */
 	b->name[0] = '\0';
-	if (BPF_CORE_READ(d, name)) {
+	name = RD(typed, d, name);
+	if (name) {
 		b->flags |= SNAP_BUF_HAS_NAME;
-		if (read_str(b->name, sizeof(b->name), BPF_CORE_READ(d, name)))
+		if (read_str(b->name, sizeof(b->name), name))
 			b->flags |= SNAP_BUF_NAME_CUT;
 	}
 	return 0;
+}
+
+/* fill_buf_of() for the dma_buf at DP, read through probes. */
+__noinline int fill_buf(__u64 dp, __u32 via, __u64 refs)
+{
+	return fill_buf_of((void *)dp, via, refs, false);
 }
 
 /*
@@ -306,9 +337,7 @@ __noinline long fill_att(__u64 pos, __u64 dp, __u64 ino, __u32 via)
 		return 0;
 	a = &sc->a;
 	at = (void *)(pos - bpf_core_field_offset(struct dma_buf_attachment___snap, node));
-	a->hdr.kind = SNAP_REC_ATT;
-	a->hdr.size = sizeof(*a);
-	a->hdr.via = via;
+	set_hdr(&a->hdr, SNAP_REC_ATT, sizeof(*a), via);
 	a->ino = ino;
 	a->flags = 0;
 	a->dir = 0;
@@ -380,9 +409,7 @@ static __always_inline int emit_ops(struct seq_file *seq, __u64 session, __u64 o
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc)
 		return 0;
-	sc->ops.hdr.kind = SNAP_REC_OPS;
-	sc->ops.hdr.size = sizeof(sc->ops);
-	sc->ops.hdr.via = 0;
+	set_hdr(&sc->ops.hdr, SNAP_REC_OPS, sizeof(sc->ops), 0);
 	sc->ops.addr = ops;
 	BPF_SNPRINTF(sc->ops.name, sizeof(sc->ops.name), "%ps", ops);
 	if (bpf_seq_write(seq, &sc->ops, sizeof(sc->ops)))
@@ -391,14 +418,14 @@ static __always_inline int emit_ops(struct seq_file *seq, __u64 session, __u64 o
 }
 
 /* The buffer's record (and its ops' name); the bytes written, 0 if the
- * seq_file is full. */
-static __always_inline int emit_buf(struct seq_file *seq, __u64 session, __u64 dp, __u32 via,
-				    __u64 refs)
+ * seq_file is full. TYPED: D is iter/dmabuf's (see RD()). */
+static __always_inline int emit_buf(struct seq_file *seq, __u64 session, struct dma_buf *d,
+				    __u32 via, __u64 refs, bool typed)
 {
 	struct scratch *sc;
 	__u32 zero = 0;
 
-	if (fill_buf(dp, via, refs))
+	if (typed ? fill_buf_of(d, via, refs, true) : fill_buf((__u64)d, via, refs))
 		return 0;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc || bpf_seq_write(seq, &sc->b, sizeof(sc->b)))
@@ -447,7 +474,7 @@ int snap_dmabuf(struct snap_ctx_dmabuf *ctx)
 	f = (void *)BPF_CORE_READ(d, file);
 	dp = (__u64)BPF_CORE_READ(f, private_data);
 	ino = BPF_CORE_READ(f, f_inode, i_ino);
-	if (dp && emit_buf(seq, ctx->meta->session_id, dp, SNAP_VIA_DMABUF, 1))
+	if (dp && emit_buf(seq, ctx->meta->session_id, d, SNAP_VIA_DMABUF, 1, true))
 		emit_atts(seq, dp, SNAP_VIA_DMABUF, ino);
 	return 0;
 }
@@ -466,14 +493,18 @@ int snap_task_file(struct snap_ctx_task_file *ctx)
 	note_features();
 	if (!task || !file)
 		return 0;
-	/* a file of the dma-buf pseudo filesystem: needs no dma_buf_fops symbol */
-	if (BPF_CORE_READ(file, f_inode, i_sb, s_magic) != DMA_BUF_MAGIC)
+	/*
+	 * A file of the dma-buf pseudo filesystem: needs no dma_buf_fops
+	 * symbol. The iterator's task and file are typed: plain loads (RD()).
+	 */
+	if (file->f_inode->i_sb->s_magic != DMA_BUF_MAGIC)
 		return 0;
+	/* probed: a scalar, as the global functions take it (a load is a pointer) */
 	dp = (__u64)BPF_CORE_READ(file, private_data);
 	if (!dp)
 		return 0;
-	ino = BPF_CORE_READ(file, f_inode, i_ino);
-	id = (__u64)BPF_CORE_READ(task, tgid) << 32 | ctx->fd;
+	ino = file->f_inode->i_ino;
+	id = (__u64)task->tgid << 32 | ctx->fd;
 	if (owners_only)
 		goto owner;
 
@@ -488,7 +519,7 @@ int snap_task_file(struct snap_ctx_task_file *ctx)
 		prev = bpf_map_lookup_elem(&seen, &ino);
 	}
 	if (!prev || *prev == id) {
-		if (emit_buf(seq, ctx->meta->session_id, dp, SNAP_VIA_TASK_FILE, 1))
+		if (emit_buf(seq, ctx->meta->session_id, (void *)dp, SNAP_VIA_TASK_FILE, 1, false))
 			emit_atts(seq, dp, SNAP_VIA_TASK_FILE, ino);
 	}
 
@@ -497,14 +528,46 @@ owner:
 	if (!sc)
 		return 0;
 	o = &sc->o;
-	o->hdr.kind = SNAP_REC_OWNER;
-	o->hdr.size = sizeof(*o);
-	o->hdr.via = SNAP_VIA_TASK_FILE;
+	set_hdr(&o->hdr, SNAP_REC_OWNER, sizeof(*o), SNAP_VIA_TASK_FILE);
 	o->ino = ino;
 	o->pid = id >> 32;
 	o->fd = ctx->fd;
 	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
 	bpf_seq_write(seq, o, sizeof(*o));
+	return 0;
+}
+
+SEC("iter/task_vma")
+int snap_task_vma(struct snap_ctx_task_vma *ctx)
+{
+	struct vm_area_struct *vma = ctx->vma;
+	struct task_struct *task = ctx->task;
+	struct file___snap *file;
+	struct scratch *sc;
+	struct snap_map *m;
+	__u32 zero = 0;
+
+	note_features();
+	if (!task || !vma)
+		return 0;
+	/*
+	 * As /proc/PID/maps: vm_file is the buffer's file (vgem's mmaps swap
+	 * it). The iterator's task and vma are typed: plain loads (RD()).
+	 */
+	file = (void *)vma->vm_file;
+	if (!file || file->f_inode->i_sb->s_magic != DMA_BUF_MAGIC)
+		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	m = &sc->m;
+	set_hdr(&m->hdr, SNAP_REC_MAP, sizeof(*m), SNAP_VIA_TASK_VMA);
+	m->ino = file->f_inode->i_ino;
+	m->bytes = vma->vm_end - vma->vm_start;
+	m->pid = task->tgid;
+	m->pad = 0;
+	bpf_probe_read_kernel_str(m->comm, sizeof(m->comm), task->comm);
+	bpf_seq_write(ctx->meta->seq, m, sizeof(*m));
 	return 0;
 }
 
@@ -553,7 +616,7 @@ static long walk_step(__u32 i, struct walk_ctx *c)
 	ino = BPF_CORE_READ(f, f_inode, i_ino);
 	if (bpf_map_lookup_elem(&seen, &ino))
 		return 0;
-	n = emit_buf(c->seq, c->session, (__u64)d, SNAP_VIA_LIST, 0);
+	n = emit_buf(c->seq, c->session, d, SNAP_VIA_LIST, 0, false);
 	if (!n) {
 		c->full = 1;
 		return 1;

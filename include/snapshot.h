@@ -7,7 +7,8 @@
  * struct snap_hdr: one SNAP_REC_BUF per buffer, directly followed by its
  * SNAP_REC_ATT records (at most SNAP_MAX_ATT; the last one carries
  * SNAP_ATT_LIST_TRUNCATED when the list went on), and, from the task_file
- * walk, SNAP_REC_OWNER records (one per open fd). The first buffer of each
+ * walk, SNAP_REC_OWNER records (one per open fd), from the task_vma walk,
+ * SNAP_REC_MAP records (one per mapping of a buffer). The first buffer of each
  * exporter ops address is followed by a SNAP_REC_OPS naming it, so that user
  * space never reads /proc/kallsyms for it. Strings are NUL-terminated
  * within their arrays; a string that did not fit is cut and flagged.
@@ -36,6 +37,7 @@ enum snap_rec_kind {
 	SNAP_REC_ATT = 2,
 	SNAP_REC_OWNER = 3,
 	SNAP_REC_OPS = 4,
+	SNAP_REC_MAP = 5,
 };
 
 /* Which program produced a record: snap_hdr.via. */
@@ -43,6 +45,7 @@ enum snap_via {
 	SNAP_VIA_DMABUF = 1,	/* iter/dmabuf: every buffer of the global list */
 	SNAP_VIA_TASK_FILE = 2,	/* iter/task_file: buffers with an open fd */
 	SNAP_VIA_LIST = 3,	/* global list walked from its kallsyms address */
+	SNAP_VIA_TASK_VMA = 4,	/* iter/task_vma: mappings */
 };
 
 struct snap_hdr {
@@ -104,6 +107,16 @@ struct snap_owner {
 	char comm[SNAP_COMM_LEN];
 };
 
+/* A mapping of a buffer: a vma whose file is the buffer's (as /proc/PID/maps lists it). */
+struct snap_map {
+	struct snap_hdr hdr;
+	__u64 ino;
+	__u64 bytes;		/* vm_end - vm_start */
+	__u32 pid;		/* tgid */
+	__u32 pad;
+	char comm[SNAP_COMM_LEN];
+};
+
 /* The name of an exporter's dma_buf_ops ("0x..." when the kernel has none). */
 struct snap_ops {
 	struct snap_hdr hdr;
@@ -151,7 +164,7 @@ struct bpfsnap_sym {
 /* What the record parser learnt over one collection. */
 struct bpfsnap_stats {
 	size_t bufs[4];		/* buffer records per enum snap_via */
-	size_t atts, owners;
+	size_t atts, owners, maps;
 	size_t att_truncated;	/* buffers with more than SNAP_MAX_ATT attachments */
 	size_t att_broken;	/* attachment lists that changed under the walk */
 	uint64_t skip_ino;	/* a buffer shown twice: its attachments are ignored */

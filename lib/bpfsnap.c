@@ -185,6 +185,7 @@ enum mode { MODE_DMABUF, MODE_TASK_FILE };
 struct run {
 	enum mode mode;
 	bool owner_walk;	/* MODE_DMABUF: iter/task_file for the owners too */
+	bool map_walk;		/* iter/task_vma for the mappings (procfs not read) */
 	bool pinned;		/* the iterators were pinned ones (dmabuf pin) */
 	bool use_list;
 	uint64_t list_addr;
@@ -192,6 +193,7 @@ struct run {
 	char why_no_list[96];
 	char dropped[200];	/* programs that did not load, and why */
 	char owner_fail[160];	/* the first warning while the owner walk was on */
+	char map_fail[160];	/* the vma walk's program did not load: why */
 	__u32 features, walk_state;
 	struct bpfsnap_stats st;
 };
@@ -296,6 +298,7 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 					  r->mode == MODE_TASK_FILE || r->owner_walk);
 		bpf_program__set_autoload(skel->progs.snap_list,
 					  r->mode == MODE_TASK_FILE && r->use_list);
+		bpf_program__set_autoload(skel->progs.snap_task_vma, r->map_walk);
 		/* maps a path does not use: their smallest (a hash table's buckets
 		 * are allocated and cleared at creation) */
 		if (r->mode == MODE_DMABUF)
@@ -317,7 +320,10 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 					  "needs CAP_BPF and CAP_PERFMON (run as root)");
 			return 0;
 		}
-		if (r->mode == MODE_DMABUF && r->owner_walk) {
+		if (r->map_walk && strstr(libbpf_first_warning, "snap_task_vma")) {
+			snprintf(r->map_fail, sizeof(r->map_fail), "%s", libbpf_first_warning);
+			r->map_walk = false;
+		} else if (r->mode == MODE_DMABUF && r->owner_walk) {
 			/* which one failed: iter/dmabuf alone tells */
 			snprintf(r->owner_fail, sizeof(r->owner_fail), "%s",
 				 libbpf_first_warning[0] ? libbpf_first_warning : strerror(-err));
@@ -344,15 +350,25 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 		snprintf(r->dropped + strlen(r->dropped), sizeof(r->dropped) - strlen(r->dropped),
 			 "%sthe owner walk did not load (%s)", r->dropped[0] ? "; " : "",
 			 r->owner_fail);
+	if (r->map_fail[0])
+		snprintf(r->dropped + strlen(r->dropped), sizeof(r->dropped) - strlen(r->dropped),
+			 "%sthe vma walk did not load (%s)", r->dropped[0] ? "; " : "",
+			 r->map_fail);
 	*out = skel;
 	return 0;
 }
 
 /* --- pinned iterators (dmabuf pin) --------------------------------------- */
 
+/* The pinned iterators: buffers, fd owners, mappings. */
+enum { PIN_DMABUF, PIN_OWNERS, PIN_MAPS, PIN__COUNT };
+static const char *const pin_what[PIN__COUNT] = { "dmabuf", "owners", "maps" };
+static const char *const pin_prog[PIN__COUNT] = { "snap_dmabuf", "snap_task_file",
+						  "snap_task_vma" };
+
 /* Link fds of the pinned iterators in use, -1 when not. */
 struct pins {
-	int dmabuf, owners;
+	int fd[PIN__COUNT];
 };
 
 /* This build's pin key: the BPF object's checksum. */
@@ -371,11 +387,13 @@ static void pin_path(char *out, size_t len, const char *what, const char *key)
 
 static void pins_close(struct pins *p)
 {
-	if (p->dmabuf >= 0)
-		close(p->dmabuf);
-	if (p->owners >= 0)
-		close(p->owners);
-	p->dmabuf = p->owners = -1;
+	int i;
+
+	for (i = 0; i < PIN__COUNT; i++) {
+		if (p->fd[i] >= 0)
+			close(p->fd[i]);
+		p->fd[i] = -1;
+	}
 }
 
 /*
@@ -398,24 +416,30 @@ static int pin_dir_trusted(char *err, size_t len)
 	return 0;
 }
 
-/* This build's pinned iterators, the owner walk's too when OWNERS; false if not all there. */
-static bool pins_open(struct pins *p, bool owners)
+/*
+ * This build's pinned iterators: the buffers', and the owner and vma walks'
+ * when OWNERS and MAPS; false if not all of those are there.
+ */
+static bool pins_open(struct pins *p, bool owners, bool maps)
 {
 	char key[16], path[sizeof(DMABUF_PIN_DIR) + 48], why[160];
+	const bool want[PIN__COUNT] = { true, owners, maps };
+	int i;
 
-	p->dmabuf = p->owners = -1;
+	for (i = 0; i < PIN__COUNT; i++)
+		p->fd[i] = -1;
 	if (pin_dir_trusted(why, sizeof(why)))
 		return false;
 	pin_key(key, sizeof(key));
-	pin_path(path, sizeof(path), "dmabuf", key);
-	p->dmabuf = bpf_obj_get(path);
-	if (p->dmabuf >= 0 && owners) {
-		pin_path(path, sizeof(path), "owners", key);
-		p->owners = bpf_obj_get(path);
-	}
-	if (p->dmabuf < 0 || (owners && p->owners < 0)) {
-		pins_close(p);
-		return false;
+	for (i = 0; i < PIN__COUNT; i++) {
+		if (!want[i])
+			continue;
+		pin_path(path, sizeof(path), pin_what[i], key);
+		p->fd[i] = bpf_obj_get(path);
+		if (p->fd[i] < 0) {
+			pins_close(p);
+			return false;
+		}
 	}
 	return true;
 }
@@ -499,8 +523,7 @@ static int pins_remove(struct dmabuf_pin_result *res, const char *key)
 
 int dmabuf_pin(struct dmabuf_pin_result *res)
 {
-	static const char *const what[2] = { "dmabuf", "owners" };
-	struct bpf_link *links[2] = { NULL, NULL };
+	struct bpf_link *links[PIN__COUNT] = { NULL };
 	struct snapshot_bpf *skel = NULL;
 	libbpf_print_fn_t old;
 	char key[16];
@@ -517,11 +540,12 @@ int dmabuf_pin(struct dmabuf_pin_result *res)
 		return pin_fail(res, -ENODEV, "no BPF filesystem at /sys/fs/bpf "
 				"(mount -t bpf bpf /sys/fs/bpf)");
 	pin_key(key, sizeof(key));
-	for (i = 0; i < 2; i++)
-		pin_path(res->paths[i], sizeof(res->paths[i]), what[i], key);
-	res->n_paths = 2;
-	if (!pin_dir_trusted(res->error, sizeof(res->error)) && !access(res->paths[0], F_OK) &&
-	    !access(res->paths[1], F_OK)) {
+	for (i = 0, n = 0; i < PIN__COUNT; i++) {
+		pin_path(res->paths[i], sizeof(res->paths[i]), pin_what[i], key);
+		n += !access(res->paths[i], F_OK);
+	}
+	res->n_paths = PIN__COUNT;
+	if (!pin_dir_trusted(res->error, sizeof(res->error)) && n == PIN__COUNT) {
 		n = pins_remove(res, key);	/* another build's */
 		res->removed = n > 0 ? n : 0;
 		res->already = true;
@@ -562,11 +586,11 @@ int dmabuf_pin(struct dmabuf_pin_result *res)
 		goto out;
 	}
 	res->removed = n;
-	for (i = 0; i < 2 && !err; i++) {
-		links[i] = bpf_program__attach_iter(i ? skel->progs.snap_task_file
-						      : skel->progs.snap_dmabuf, NULL);
+	for (i = 0; i < PIN__COUNT && !err; i++) {
+		links[i] = bpf_program__attach_iter(bpf_object__find_program_by_name(skel->obj,
+										     pin_prog[i]), NULL);
 		if (!links[i]) {
-			err = pin_fail(res, -errno, "attaching the %s iterator: %s", what[i],
+			err = pin_fail(res, -errno, "attaching the %s iterator: %s", pin_what[i],
 				       strerror(errno));
 			break;
 		}
@@ -577,10 +601,10 @@ int dmabuf_pin(struct dmabuf_pin_result *res)
 			err = pin_fail(res, err, "pinning %s: %s", res->paths[i], strerror(-err));
 	}
 	if (err)	/* what this call pinned */
-		for (i = 0; i < 2; i++)
+		for (i = 0; i < PIN__COUNT; i++)
 			unlink(res->paths[i]);
 out:
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < PIN__COUNT; i++)
 		bpf_link__destroy(links[i]);	/* the pins keep the links */
 	snapshot_bpf__destroy(skel);
 	libbpf_set_print(old);
@@ -614,10 +638,10 @@ static int run_progs(struct dmabuf_snapshot *s, struct run *r, struct snapshot_b
 	int err;
 
 	if (p) {
-		err = run_iter(s, "snap_dmabuf", p->dmabuf, &r->st);
+		err = run_iter(s, pin_prog[PIN_DMABUF], p->fd[PIN_DMABUF], &r->st);
 		r->st.owners_of_known = true;
 		if (!err && r->owner_walk)
-			err = run_iter(s, "snap_task_file", p->owners, &r->st);
+			err = run_iter(s, pin_prog[PIN_OWNERS], p->fd[PIN_OWNERS], &r->st);
 	} else if (r->mode == MODE_DMABUF) {
 		err = attach_and_run(s, skel->progs.snap_dmabuf, -1, &r->st);
 		r->st.owners_of_known = true;
@@ -629,7 +653,12 @@ static int run_progs(struct dmabuf_snapshot *s, struct run *r, struct snapshot_b
 			err = attach_and_run(s, skel->progs.snap_list,
 					     bpf_map__fd(skel->maps.walk_chunks), &r->st);
 	}
-	r->features = p ? pinned_features(p->dmabuf) : skel->bss->features;
+	/* mappings of the buffers read above only, as the owner walk's owners */
+	r->st.owners_of_known = true;
+	if (!err && r->map_walk)
+		err = p ? run_iter(s, pin_prog[PIN_MAPS], p->fd[PIN_MAPS], &r->st)
+			: attach_and_run(s, skel->progs.snap_task_vma, -1, &r->st);
+	r->features = p ? pinned_features(p->fd[PIN_DMABUF]) : skel->bss->features;
 	r->walk_state = p ? SNAP_WALK_NONE : skel->bss->walk_state;
 	if (err == -ENOMEM)
 		return err;
@@ -695,7 +724,7 @@ static void report(struct dmabuf_snapshot *s, struct run *r)
 		       s->status[SRC_INDEX(DMABUF_SRC_DEBUGFS)].state == DMABUF_SOURCE_PARTIAL;
 	struct bpfsnap_stats *st = &r->st;
 	enum dmabuf_source_state state = DMABUF_SOURCE_OK;
-	char how[160], missing[96], extra[200] = "";
+	char how[200], missing[96], extra[200] = "";
 	size_t nmiss = debugfs ? unreached(s, missing, sizeof(missing)) : 0;
 	bool walked = r->walk_state == SNAP_WALK_DONE;
 
@@ -729,6 +758,11 @@ static void report(struct dmabuf_snapshot *s, struct run *r)
 				 "the list changed under the walk or is not the dma-buf list");
 		}
 	}
+	if (r->map_walk)
+		snprintf(how + strlen(how), sizeof(how) - strlen(how), "; vma walk: %zu mappings",
+			 st->maps);
+	else if (r->map_fail[0])
+		state = DMABUF_SOURCE_PARTIAL;
 	if (st->att_truncated || st->att_broken) {
 		state = DMABUF_SOURCE_PARTIAL;
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
@@ -761,7 +795,7 @@ static void report(struct dmabuf_snapshot *s, struct run *r)
 static struct {
 	struct snapshot_bpf *skel;
 	enum mode mode;		/* the choice the load started from */
-	bool owner_walk;
+	bool owner_walk, map_walk;
 	struct run r;		/* what the load settled on (its st unused) */
 	int map_cache;		/* the BTF's answer when no program ran, -1: not asked */
 } kept = { .map_cache = DMABUF_UNKNOWN };
@@ -840,11 +874,11 @@ static bool choose(const struct dmabuf_snapshot *s, struct run *r, struct pins *
 {
 	enum dmabuf_source_state procfs = s->status[SRC_INDEX(DMABUF_SRC_PROCFS)].state;
 	const char *force = getenv("DMABUF_BPF_ITER");
-	/* no work twice: a procfs read (even a partial one) has the owners */
+	/* no work twice: a procfs read (even a partial one) has the owners and mappings */
 	bool owners = procfs != DMABUF_SOURCE_OK && procfs != DMABUF_SOURCE_PARTIAL;
 
-	p->dmabuf = p->owners = -1;
-	if (!kept.skel && !force && pins_open(p, owners)) {
+	r->map_walk = owners;
+	if (!kept.skel && !force && pins_open(p, owners, owners)) {
 		r->mode = MODE_DMABUF;
 		r->owner_walk = owners;
 		r->pinned = true;
@@ -873,11 +907,11 @@ static int programs(struct dmabuf_snapshot *s, struct run *r, bool keep,
 {
 	const char *force = getenv("DMABUF_BPF_ITER");
 	enum mode mode = r->mode;
-	bool owner_walk = r->owner_walk;
+	bool owner_walk = r->owner_walk, map_walk = r->map_walk;
 	int ret;
 
 	if (kept.skel && keep && kept.mode == mode && kept.owner_walk == owner_walk &&
-	    !kept_reset()) {
+	    kept.map_walk == map_walk && !kept_reset()) {
 		*r = kept.r;
 		*out = kept.skel;
 		return 0;
@@ -893,6 +927,7 @@ static int programs(struct dmabuf_snapshot *s, struct run *r, bool keep,
 		kept.skel = *out;
 		kept.mode = mode;
 		kept.owner_walk = owner_walk;
+		kept.map_walk = map_walk;
 		kept.r = *r;
 	}
 	return ret;

@@ -123,33 +123,66 @@ static int take_att(struct dmabuf_snapshot *s, const struct snap_att *r,
 	return 0;
 }
 
+/*
+ * The owner of buffer INO that process PID (COMM) is, for an owner or map
+ * record; NULL with *ERR 0 when the buffer is newer than the buffer walk (not
+ * in this snapshot: counted), or with *ERR -ENOMEM.
+ */
+static struct dmabuf_owner *owner_for(struct dmabuf_snapshot *s, uint64_t ino, __u32 pid,
+				      const char *rcomm, struct bpfsnap_stats *st, int *err)
+{
+	struct dmabuf_buffer *b = dmabuf_buffer_get(s, ino, !st->owners_of_known);
+	struct dmabuf_owner *o;
+	char comm[SNAP_COMM_LEN + 1];
+
+	*err = 0;
+	if (st->owners_of_known && (!b || !(b->seen & DMABUF_SRC_BPF))) {
+		st->owners_late++;
+		return NULL;
+	}
+	memcpy(comm, rcomm, SNAP_COMM_LEN);
+	comm[cstrlen(rcomm, SNAP_COMM_LEN)] = '\0';
+	o = b ? dmabuf_owner_get(b, (pid_t)pid, comm) : NULL;
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	o->src |= DMABUF_SRC_BPF;
+	b->src[DMABUF_F_OWNERS] |= DMABUF_SRC_BPF;
+	b->seen |= DMABUF_SRC_BPF;
+	return o;
+}
+
 static int take_owner(struct dmabuf_snapshot *s, const struct snap_owner *r,
 		      struct bpfsnap_stats *st)
 {
-	struct dmabuf_buffer *b = dmabuf_buffer_get(s, r->ino, !st->owners_of_known);
-	char comm[SNAP_COMM_LEN + 1];
 	struct dmabuf_owner *o;
 	unsigned int i;
+	int err;
 
-	if (st->owners_of_known && (!b || !(b->seen & DMABUF_SRC_BPF))) {
-		st->owners_late++;	/* made after the buffer walk: not in this snapshot */
-		return 0;
-	}
-	if (!b)
-		return -ENOMEM;
-	memcpy(comm, r->comm, SNAP_COMM_LEN);
-	comm[cstrlen(r->comm, SNAP_COMM_LEN)] = '\0';
-	o = dmabuf_owner_get(b, (pid_t)r->pid, comm);
+	o = owner_for(s, r->ino, r->pid, r->comm, st, &err);
 	if (!o)
-		return -ENOMEM;
+		return err;
 	for (i = 0; i < o->nfds && o->fds[i] != (int)r->fd; i++)
 		;
 	if (i == o->nfds && dmabuf_owner_add_fd(o, (int)r->fd))
 		return -ENOMEM;
-	o->src |= DMABUF_SRC_BPF;
-	b->src[DMABUF_F_OWNERS] |= DMABUF_SRC_BPF;
-	b->seen |= DMABUF_SRC_BPF;
 	st->owners++;
+	return 0;
+}
+
+static int take_map(struct dmabuf_snapshot *s, const struct snap_map *r,
+		    struct bpfsnap_stats *st)
+{
+	struct dmabuf_owner *o;
+	int err;
+
+	o = owner_for(s, r->ino, r->pid, r->comm, st, &err);
+	if (!o)
+		return err;
+	o->nmaps++;
+	o->mapped_bytes += r->bytes;
+	st->maps++;
 	return 0;
 }
 
@@ -190,6 +223,7 @@ int bpfsnap_parse(struct dmabuf_snapshot *s, const void *data, size_t len,
 			struct snap_att a;
 			struct snap_owner o;
 			struct snap_ops n;
+			struct snap_map m;
 		} r;
 		size_t want;
 		int err;
@@ -200,6 +234,7 @@ int bpfsnap_parse(struct dmabuf_snapshot *s, const void *data, size_t len,
 		case SNAP_REC_ATT: want = sizeof(r.a); break;
 		case SNAP_REC_OWNER: want = sizeof(r.o); break;
 		case SNAP_REC_OPS: want = sizeof(r.n); break;
+		case SNAP_REC_MAP: want = sizeof(r.m); break;
 		default: return -EBADMSG;
 		}
 		if (r.h.size != want)
@@ -213,6 +248,8 @@ int bpfsnap_parse(struct dmabuf_snapshot *s, const void *data, size_t len,
 			err = take_att(s, &r.a, st);
 		else if (r.h.kind == SNAP_REC_OWNER)
 			err = take_owner(s, &r.o, st);
+		else if (r.h.kind == SNAP_REC_MAP)
+			err = take_map(s, &r.m, st);
 		else
 			err = take_ops(&r.n, st);
 		if (err)

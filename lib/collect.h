@@ -48,7 +48,7 @@ int dmabuf_collect_lab(struct dmabuf_snapshot *s);
 #define DMABUF_PIN_DIR "/sys/fs/bpf/dmabuf-tools"
 
 struct dmabuf_pin_result {
-	char paths[2][96];	/* what is pinned now */
+	char paths[3][96];	/* what is pinned now */
 	int n_paths;
 	int removed;		/* entries of other builds (pin) or all (unpin) */
 	bool already;		/* pin: they were pinned before */

@@ -222,8 +222,8 @@ struct dmabuf_owner *dmabuf_owner_get(struct dmabuf_buffer *b, pid_t pid, const 
 	o = &b->own[b->n_own++];
 	memset(o, 0, sizeof(*o));
 	o->pid = pid;
-	if (comm)
-		snprintf(o->comm, sizeof(o->comm), "%s", comm);
+	if (comm)	/* o->comm is zeroed: the copy stays terminated */
+		memcpy(o->comm, comm, strnlen(comm, sizeof(o->comm) - 1));
 	return o;
 }
 

@@ -74,6 +74,18 @@ static void put_owner(struct stream *st, uint64_t ino, uint32_t pid, uint32_t fd
 	put(st, &o, sizeof(o));
 }
 
+static void put_map(struct stream *st, uint64_t ino, uint32_t pid, const char *comm,
+		    uint64_t bytes)
+{
+	struct snap_map m = { .hdr = { SNAP_REC_MAP, sizeof(m), SNAP_VIA_TASK_VMA } };
+
+	m.ino = ino;
+	m.pid = pid;
+	m.bytes = bytes;
+	snprintf(m.comm, sizeof(m.comm), "%s", comm);
+	put(st, &m, sizeof(m));
+}
+
 #define CACHE_ERA (SNAP_ATT_HAS_IMPORTER_OPS | SNAP_ATT_HAS_P2P | SNAP_ATT_HAS_SGT)
 
 static void test_records_fill_the_model(void **state)
@@ -185,6 +197,50 @@ static void test_partial_reads_and_duplicates(void **state)
 	dmabuf_snapshot_free(s);
 }
 
+/*
+ * The vma walk's records: an owner's mappings and their bytes, an owner with
+ * mappings and no fd, and (after the buffer walk) a mapping of a buffer the
+ * walk did not read is left out and counted, not made up.
+ */
+static void test_map_records(void **state)
+{
+	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
+	struct bpfsnap_stats st = { 0 };
+	struct stream in = { .len = 0 };
+	struct dmabuf_buffer *b;
+
+	(void)state;
+	put_buf(&in, 42, "system", "fb", 0, SNAP_VIA_DMABUF);
+	put_owner(&in, 42, 100, 7);
+	st.owners_of_known = true;
+	assert_int_equal(bpfsnap_parse(s, in.data, in.len, &st), (int)in.len);
+	in.len = 0;
+	put_map(&in, 42, 100, "holder", 8192);
+	put_map(&in, 42, 100, "holder", 4096);
+	put_map(&in, 42, 200, "mapper", 4096);	/* mapped, fd closed */
+	put_map(&in, 77, 100, "holder", 4096);	/* newer than the buffer walk */
+	assert_int_equal(bpfsnap_parse(s, in.data, in.len, &st), (int)in.len);
+	assert_int_equal(st.maps, 3);
+	assert_int_equal(st.owners_late, 1);
+	assert_null(dmabuf_buffer_get(s, 77, false));
+	b = dmabuf_buffer_get(s, 42, false);
+	assert_non_null(b);
+	assert_int_equal(b->n_own, 2);
+	assert_int_equal(b->own[0].pid, 100);
+	assert_int_equal(b->own[0].nfds, 1);
+	assert_int_equal(b->own[0].nmaps, 2);
+	assert_int_equal(b->own[0].mapped_bytes, 12288);
+	assert_int_equal(b->own[1].pid, 200);
+	assert_string_equal(b->own[1].comm, "mapper");
+	assert_int_equal(b->own[1].nfds, 0);
+	assert_int_equal(b->own[1].nmaps, 1);
+	assert_int_equal(b->own[1].mapped_bytes, 4096);
+	assert_true(b->own[1].src & DMABUF_SRC_BPF);
+	assert_true(b->src[DMABUF_F_OWNERS] & DMABUF_SRC_BPF);
+	bpfsnap_stats_free(&st);
+	dmabuf_snapshot_free(s);
+}
+
 static void test_truncated_broken_and_bad_records(void **state)
 {
 	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
@@ -287,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_records_fill_the_model),
 		cmocka_unit_test(test_no_cache_fields),
 		cmocka_unit_test(test_partial_reads_and_duplicates),
+		cmocka_unit_test(test_map_records),
 		cmocka_unit_test(test_truncated_broken_and_bad_records),
 		cmocka_unit_test(test_kallsyms),
 		cmocka_unit_test(test_kallsyms_hidden),

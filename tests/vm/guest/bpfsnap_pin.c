@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * bpfsnap_pin: `dmabuf pin` / `dmabuf unpin` and snapshots from the pinned
- * iterators. Where the kernel has iter/dmabuf: pin makes the two pins and
+ * iterators. Where the kernel has iter/dmabuf: pin makes the three pins and
  * their programs stay; a second pin changes nothing; a snapshot then loads
  * no program (no new program id) and says "(pinned)", and its buffers,
  * owners, exporter ops and kernel facts are those of a snapshot that loaded
@@ -141,13 +141,15 @@ static bool names_all(const char *out)
 static int repin(const char *from, const char *to, bool alone)
 {
 	int fd = bpf_obj_get(from), ret = -1;
-	char owners[sizeof(PIN_DIR) + 64];
+	char owners[sizeof(PIN_DIR) + 64], maps[sizeof(PIN_DIR) + 64];
 	const char *key = strrchr(from, '-');
 
 	if (fd < 0)
 		return -1;
 	snprintf(owners, sizeof(owners), PIN_DIR "/snap_owners%s", key ? key : "");
-	if (!bpf_obj_pin(fd, to) && (!alone || (!unlink(from) && !unlink(owners))))
+	snprintf(maps, sizeof(maps), PIN_DIR "/snap_maps%s", key ? key : "");
+	if (!bpf_obj_pin(fd, to) && (!alone || (!unlink(from) && !unlink(owners) &&
+						!unlink(maps))))
 		ret = 0;
 	close(fd);
 	return ret;
@@ -271,11 +273,12 @@ int main(void)
 	r = run_cmd("dmabuf pin");
 	tap_diag("%s", r.out);
 	tap_ok(r.status == 0 && strstr(r.out, "pinned " PIN_DIR "/snap_dmabuf-") &&
-	       strstr(r.out, "pinned " PIN_DIR "/snap_owners-"), "pin pins the two iterators");
+	       strstr(r.out, "pinned " PIN_DIR "/snap_owners-") &&
+	       strstr(r.out, "pinned " PIN_DIR "/snap_maps-"), "pin pins the three iterators");
 	free(r.out);
-	tap_ok(snap_progs_settled(2) == 2, "their two programs stay after pin exited");
+	tap_ok(snap_progs_settled(3) == 3, "their three programs stay after pin exited");
 	r = run_cmd("dmabuf -j pin");
-	tap_ok(r.status == 0 && strstr(r.out, "\"already\":true") && snap_progs() == 2,
+	tap_ok(r.status == 0 && strstr(r.out, "\"already\":true") && snap_progs() == 3,
 	       "a second pin changes nothing: %s", r.out);
 	free(r.out);
 
@@ -321,7 +324,7 @@ int main(void)
 	free(r.out);
 	tap_ok(repin(path, stale, false) == 0, "a pin of another build made beside (%s)", path);
 	r = run_cmd("dmabuf unpin; dmabuf unpin");
-	tap_ok(r.status == 0 && strstr(r.out, "removed 3 pinned iterators") &&
+	tap_ok(r.status == 0 && strstr(r.out, "removed 4 pinned iterators") &&
 	       strstr(r.out, "nothing was pinned"), "unpin removes this build's and another's; "
 	       "a second one has nothing to do: %s", r.out);
 	free(r.out);
@@ -338,7 +341,7 @@ int main(void)
 	free(r.out);
 
 	r = run_cmd("dmabuf -j unpin");
-	tap_ok(r.status == 0 && strstr(r.out, "\"removed\":2"), "unpin: %s", r.out);
+	tap_ok(r.status == 0 && strstr(r.out, "\"removed\":3"), "unpin: %s", r.out);
 	free(r.out);
 	tap_ok(access(PIN_DIR, F_OK) && errno == ENOENT, "the directory is gone");
 	tap_ok(snap_progs_settled(0) == 0, "and so are the programs");

@@ -15,9 +15,9 @@
  *   (d) a dmabuf_dump-style procfs walk (this program, "walk"): per
  *       process readlink every fd, read the fdinfo of the dma-buf ones,
  *       read maps
- * then the holders mmap every buffer and it all runs again, with
- *   (e) mmap owners as well: dmabuf --source bpf,procfs (BPF sees no
- *       mappings; debugfs,procfs, (c), is as cheap with less detail)
+ * then the holders mmap every buffer and (a), (c), (d) run again, with
+ *   (e) mmap owners as well: dmabuf --source bpf ls -j, the mappings from
+ *       the vma walk (iter/task_vma)
  * and, after `dmabuf pin` (the snapshot iterators pinned in bpffs, so no
  * BPF load in the runs; `dmabuf unpin` after them):
  *   (f) (b) from the pinned iterators
@@ -70,23 +70,26 @@ struct method {
 	const char *label;
 	const char *argv[8];	/* argv[0] NULL: this program, "walk" */
 	enum check check;
-	bool mapped_only;	/* run only once the buffers are mmapped */
+	unsigned int phases;	/* PH_FDS: before the buffers are mmapped, PH_MAPPED: after */
 	bool pinned;		/* after dmabuf pin (these come last) */
 };
+#define PH_FDS 1u
+#define PH_MAPPED 2u
+#define PH_BOTH (PH_FDS | PH_MAPPED)
 
 static const struct method methods[] = {
-	{ "a", "cat bufinfo", { "/bin/cat", BUFINFO }, CHECK_BUFINFO, false, false },
+	{ "a", "cat bufinfo", { "/bin/cat", BUFINFO }, CHECK_BUFINFO, PH_BOTH, false },
 	{ "b", "dmabuf --source bpf ls -j", { DMABUF, "--source", "bpf", "ls", "-j" },
-	  CHECK_OWNERS, false, false },
+	  CHECK_OWNERS, PH_FDS, false },
 	{ "c", "dmabuf --source debugfs,procfs ls -j",
-	  { DMABUF, "--source", "debugfs,procfs", "ls", "-j" }, CHECK_OWNERS, false, false },
-	{ "d", "dmabuf_dump-style procfs walk", { NULL, "walk" }, CHECK_WALK, false, false },
-	{ "e", "dmabuf --source bpf,procfs ls -j", { DMABUF, "--source", "bpf,procfs", "ls", "-j" },
-	  CHECK_MAPS, true, false },
+	  { DMABUF, "--source", "debugfs,procfs", "ls", "-j" }, CHECK_OWNERS, PH_BOTH, false },
+	{ "d", "dmabuf_dump-style procfs walk", { NULL, "walk" }, CHECK_WALK, PH_BOTH, false },
+	{ "e", "dmabuf --source bpf ls -j, mappings too",
+	  { DMABUF, "--source", "bpf", "ls", "-j" }, CHECK_MAPS, PH_MAPPED, false },
 	{ "f", "(b), iterators pinned", { DMABUF, "--source", "bpf", "ls", "-j" },
-	  CHECK_OWNERS, false, true },
-	{ "g", "(e), iterators pinned", { DMABUF, "--source", "bpf,procfs", "ls", "-j" },
-	  CHECK_MAPS, true, true },
+	  CHECK_OWNERS, PH_FDS, true },
+	{ "g", "(e), iterators pinned", { DMABUF, "--source", "bpf", "ls", "-j" },
+	  CHECK_MAPS, PH_MAPPED, true },
 };
 enum { M_CAT, M_BPF, M_PROCFS, M_WALK, M_BPF_MAPS, M_PINNED, M_PINNED_MAPS };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
@@ -458,8 +461,8 @@ static double total(double ns)
 static bool pin(bool on)
 {
 	static const struct method m[2] = {
-		{ "-", "dmabuf unpin", { DMABUF, "unpin" }, CHECK_OWNERS, false, false },
-		{ "-", "dmabuf pin", { DMABUF, "pin" }, CHECK_OWNERS, false, false },
+		{ "-", "dmabuf unpin", { DMABUF, "unpin" }, CHECK_OWNERS, 0, false },
+		{ "-", "dmabuf pin", { DMABUF, "pin" }, CHECK_OWNERS, 0, false },
 	};
 	int rc = run(&m[on], "/dev/null");
 
@@ -479,7 +482,7 @@ static void measure(int phase)
 		struct result *res = &results[phase][i];
 		double t[MAXREPS];
 
-		if (m->mapped_only && !phase)
+		if (!(m->phases & (phase ? PH_MAPPED : PH_FDS)))
 			continue;
 		if (m->pinned && !pinned && !(pinned = pin(true))) {
 			failures++;
@@ -637,7 +640,7 @@ static int print_timed(enum libbpf_print_level level, const char *fmt, va_list a
 static void split_bpf(void)
 {
 	static const struct method version = { "v", "dmabuf --version", { DMABUF, "--version" },
-					       CHECK_OWNERS, false, false };
+					       CHECK_OWNERS, 0, false };
 	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
 	struct bpfsnap_stats st;
 	struct snapshot_bpf *skel;
@@ -687,6 +690,9 @@ static void split_bpf(void)
 	lap(label);
 	nb = read_iter(skel->progs.snap_task_file, &data, &len);
 	snprintf(label, sizeof(label), "iter/task_file owner walk read (%zu KiB)", nb >> 10);
+	lap(label);
+	nb = read_iter(skel->progs.snap_task_vma, &data, &len);
+	snprintf(label, sizeof(label), "iter/task_vma walk read (%zu KiB)", nb >> 10);
 	lap(label);
 	snapshot_bpf__destroy(skel);
 	lap("skeleton destroy");
