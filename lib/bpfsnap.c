@@ -404,9 +404,13 @@ static void pins_close(struct pins *p)
 static int pin_dir_trusted(char *err, size_t len)
 {
 	struct stat st;
+	int e;
 
-	if (lstat(DMABUF_PIN_DIR, &st))
-		return snprintf(err, len, "%s: %s", DMABUF_PIN_DIR, strerror(errno)), -errno;
+	if (lstat(DMABUF_PIN_DIR, &st)) {
+		e = errno;
+		snprintf(err, len, "%s: %s", DMABUF_PIN_DIR, strerror(e));
+		return -e;
+	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
 		snprintf(err, len, "%s is not a directory of uid %u closed to others "
 			 "(owner %u, mode %o): remove it", DMABUF_PIN_DIR, geteuid(), st.st_uid,
