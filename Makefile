@@ -82,7 +82,7 @@ NCURSES_LIBS = $(shell $(PKG_CONFIG) $(PC_STATIC) --libs ncursesw)
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all help install uninstall clean distclean deps kmod unit check check-unit \
-	check-vm demo run-vm guest-bins bench-snapshot bench-top
+	check-vm demo run-vm guest-bins bench-snapshot bench-top bench-trace
 
 all: $(LIB) $(TOOLS)
 
@@ -97,6 +97,7 @@ help:
 	@echo 'make demo            boot the 7.3 test kernel with a scenario of buffers and show it'
 	@echo 'make bench-snapshot  what a snapshot costs (bench/snapshot.md): two 7.3 boots'
 	@echo 'make bench-top       what a dmabuf-top refresh costs, its memory (bench/top.md)'
+	@echo 'make bench-trace     what tracing costs, against bpftrace (bench/README.md)'
 	@echo 'V=1 shows full commands; DMABUF_CACHE=DIR keeps downloads (default .cache)'
 
 deps:
@@ -226,6 +227,10 @@ bench-snapshot: deps
 # dmabuf-top's refresh cost and memory (bench/top.md): one 7.3 boot.
 bench-top: deps
 	$(Q)OUTPUT=$(OUTPUT) bench/top.sh
+
+# The tracer's overhead (bench/README.md): two 7.3 boots, icount and wall.
+bench-trace: deps
+	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
 
 # Runs every stage even when one fails, then one closing line for all.
 # The kernels are made ready first (downloads, the trixie chroot); a debug

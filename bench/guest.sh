@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # bench/guest.sh NAME PROGRAM [ARG...] - what bench/snapshot.sh and
-# bench/top.sh share: for each mode of MODES ("icount" and/or "wall"), boots
-# the test guest (KERNEL, default 7.3) with one vCPU through tests/vm/run.sh,
+# bench/top.sh and bench/run.sh share: for each mode of MODES ("icount"
+# and/or "wall"), boots the test guest (KERNEL, default 7.3) with one vCPU
+# (BENCH_SMP) through tests/vm/run.sh (VM_INITRD_EXTRA passes through),
 # under QEMU -icount shift=0 for "icount" (guest instructions, deterministic
 # to <1%) or plainly for "wall" (wall clock, 30-50% apart between TCG boots),
 # runs tests/vm/guest/PROGRAM MODE ARG... and prints its report, kept in
@@ -28,7 +29,7 @@ for mode in ${MODES:-icount wall}; do
 	extra=
 	[ "$mode" = icount ] && extra="-icount shift=0"
 	echo "== $mode boot (log: $boot)"
-	if ! OUTPUT=$output VM_SMP=1 QEMU_EXTRA="$extra" VM_TIMEOUT="${VM_TIMEOUT:-3600}" \
+	if ! OUTPUT=$output VM_SMP=${BENCH_SMP:-1} QEMU_EXTRA="$extra" VM_TIMEOUT="${VM_TIMEOUT:-3600}" \
 		"$top/tests/vm/run.sh" run "$kernel" "$program" "$mode" "$@" > "$boot" 2>&1; then
 		echo "the $mode boot failed: see $boot" >&2
 		rc=1

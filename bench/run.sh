@@ -3,16 +3,18 @@
 #
 # bench/run.sh [KERNEL] [icount|wall|both]
 #
-# The tracer's overhead, in the guest of the test matrix (tests/vm): builds
-# the static tools and bench/run_bench.c, the dmabuf_lab module for KERNEL
-# (default 7.3), an initramfs with bpftrace from Debian added (installed
-# into the harness's trixie chroot and copied with every library it needs),
-# and boots it under QEMU TCG:
+# The tracer's overhead (bench/README.md), in the guest of the test matrix:
+# tests/vm/guest/run_bench_trace in KERNEL's guest (default 7.3) with two
+# vCPUs (the loop on one, the tool on the other), booted through
+# bench/guest.sh and tests/vm/run.sh, with bpftrace from Debian added as a
+# second initramfs archive (installed into the harness's trixie chroot and
+# copied with every library it needs; without it the bpftrace rows are left
+# out):
 #   icount  -icount shift=0: one guest ns is one instruction, so the times
-#           run_bench prints are instruction counts (deterministic);
+#           run_bench_trace prints are instruction counts (deterministic);
 #   wall    no -icount: wall-clock time under TCG.
-# Prints run_bench's table per mode and keeps it in OUTPUT/bench/.
-# Environment: DMABUF_CACHE, OUTPUT (default build), VM_TIMEOUT (default 1800).
+# Prints the table per mode and keeps it in OUTPUT/bench/trace-MODE.txt.
+# Environment: DMABUF_CACHE, OUTPUT (default build), VM_TIMEOUT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -26,29 +28,13 @@ mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 output=${OUTPUT:-build}
 case $output in /*) ;; *) output=$top/$output ;; esac
-out=$output/bench
-mkdir -p "$out/t"
+mkdir -p "$output/bench"
 
+# bpftrace and its libraries, from the trixie chroot the harness keeps
 "$top/tests/vm/kernel.sh" prepare 7.3 "$cache"
-[ "$label" = 7.3 ] || "$top/tests/vm/kernel.sh" prepare "$label" "$cache"
-btf=$(. "$cache/kernel-7.3.env" && echo "$BTF")
 chroot_dir=$(. "$cache/kernel-7.3.env" && echo "$CHROOT")
-# shellcheck disable=SC1090
-. "$cache/kernel-$label.env"
-
-step "build the static tools"
-make -s -C "$top" OUTPUT="$output/guest" STATIC=1 VMLINUX_BTF="$btf" guest-bins
-step "build run_bench"
-gcc -O2 -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -static -I"$top/include" \
-	"$here/run_bench.c" -o "$out/t/run_bench"
-step "build dmabuf_lab.ko for $KVER"
-"$top/scripts/build-kmod" "$KDIR" "$out/$label" "$CHROOT"
-step "pack initramfs"
-"$top/tests/vm/mkinitramfs.sh" "$out/base.cpio.gz" "$KVER" "$MODROOT" "$out/$label/dmabuf_lab.ko" \
-	"$out/t" "$output/guest/bin"
-
-# bpftrace and its libraries, as a second archive: the kernel unpacks both.
-extra=$out/bpftrace.cpio.gz
+extra=$output/bench/bpftrace.cpio.gz
+rm -f "$extra"
 if [ -n "$chroot_dir" ] && [ -d "$chroot_dir" ]; then
 	if [ ! -x "$chroot_dir/usr/bin/bpftrace" ]; then
 		step "install bpftrace into the trixie chroot"
@@ -75,21 +61,7 @@ if [ -n "$chroot_dir" ] && [ -d "$chroot_dir" ]; then
 		(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$extra"
 	fi
 fi
-initrd=$out/initramfs.cpio.gz
-cat "$out/base.cpio.gz" $( [ -f "$extra" ] && echo "$extra") > "$initrd"
 
-for mode in $modes; do
-	icount=()
-	[ "$mode" = icount ] && icount=(-icount shift=0)
-	results=$out/results-$label-$mode.log
-	step "boot $KVER ($mode)"
-	rm -f "$results"
-	timeout -k 10 "${VM_TIMEOUT:-1800}" qemu-system-x86_64 -accel tcg -cpu max "${icount[@]}" \
-		-m 2G -smp 2 -kernel "$VMLINUZ" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=4 rdinit=/init dmabuf.mode=run dmabuf.run=run_bench" \
-		-display none -vga none -monitor none -no-reboot \
-		-serial file:"$out/console-$label-$mode.log" -serial file:"$results" </dev/null || true
-	echo "=== kernel $KVER, $mode"
-	sed -n '/^@@ RUN BEGIN/,/^@@ RUN END/{/^@@ RUN/!p}' "$results" | tr -d '\r' |
-		tee "$out/bench-$label-$mode.txt"
-done
+OUTPUT=$output KERNEL=$label MODES=$modes BENCH_SMP=2 VM_TIMEOUT=${VM_TIMEOUT:-1800} \
+	VM_INITRD_EXTRA=$([ -f "$extra" ] && echo "$extra") \
+	exec "$here/guest.sh" trace run_bench_trace

@@ -21,6 +21,8 @@
 # on a *-debug kernel, else 1; the plan uses the last run's times, kept in
 # DMABUF_CACHE/timings-LABEL, first those of tests/vm/timings-LABEL), VM_TESTS
 # a comma-separated list of guest tests to run instead of all (one guest),
+# VM_INITRD_EXTRA a second gzip'd cpio the kernel unpacks over the
+# initramfs (bench/run.sh adds bpftrace with it),
 # QEMU_EXTRA more QEMU arguments, split at blanks (bench/snapshot.sh passes
 # "-icount shift=0"; -icount implies TCG), MAKE.
 # VM_TTY=1, or auto when stdin and stdout are a terminal (make demo), in run
@@ -79,6 +81,10 @@ step "build dmabuf_lab.ko for $KVER"
 step "pack initramfs"
 "$here/mkinitramfs.sh" "$vmdir/initramfs.cpio.gz" "$KVER" "$MODROOT" "$vmdir/dmabuf_lab.ko" \
 	"$guest/t" "$guest/bin"
+if [ -n "${VM_INITRD_EXTRA:-}" ]; then
+	[ -f "$VM_INITRD_EXTRA" ] || die "VM_INITRD_EXTRA: no file '$VM_INITRD_EXTRA'"
+	cat "$VM_INITRD_EXTRA" >> "$vmdir/initramfs.cpio.gz"	# the kernel unpacks both
+fi
 
 read -r -a accel <<< "$(qemu_accel)"
 read -r -a extra <<< "${QEMU_EXTRA:-}"

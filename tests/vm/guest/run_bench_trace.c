@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * run_bench - the tracer's overhead, measured in the guest in one run
+ * run_bench_trace - the tracer's overhead, measured in the guest in one run
  * (bench/run.sh boots it). The workload is dmabuf_lab's in-kernel loop
  * (DMABUF_LAB_IOC_BENCH): attach -> map -> unmap -> detach, ITERATIONS
  * times, timed by the module with ktime_get_ns(). Under QEMU -icount
