@@ -163,39 +163,6 @@ static int do_version(int argc, char **argv)
 	return 0;
 }
 
-static int parse_sources(const char *list, unsigned int *mask)
-{
-	static const struct { const char *name; unsigned int bits; } names[] = {
-		{ "bpf", DMABUF_SRC_BPF },
-		{ "debugfs", DMABUF_SRC_DEBUGFS },
-		{ "procfs", DMABUF_SRC_PROCFS | DMABUF_SRC_FDINFO },
-		{ "sysfs", DMABUF_SRC_SYSFS },
-		{ "lab", DMABUF_SRC_LAB },
-	};
-	char *copy, *tok, *save = NULL;
-	size_t i;
-
-	*mask = 0;
-	if (!strcmp(list, "auto"))
-		return 0;
-	copy = strdup(list);
-	if (!copy)
-		return -ENOMEM;
-	for (tok = strtok_r(copy, ",+", &save); tok; tok = strtok_r(NULL, ",+", &save)) {
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (!strcmp(tok, names[i].name))
-				break;
-		if (i == sizeof(names) / sizeof(names[0])) {
-			cli_error("unknown source '%s' (auto, bpf, debugfs, procfs, sysfs, lab)", tok);
-			free(copy);
-			return -EINVAL;
-		}
-		*mask |= names[i].bits;
-	}
-	free(copy);
-	return *mask ? 0 : -EINVAL;
-}
-
 enum { OPT_LIST_COLUMNS = 256, OPT_PID, OPT_EXPORTER, OPT_DEVICE, OPT_MIN_SIZE, OPT_BYTES,
        OPT_SOURCE, OPT_ROOT, OPT_NO_HEADERS };
 
@@ -295,6 +262,7 @@ int main(int argc, char **argv)
 	int end = own_options_at(argc, argv);
 	const struct cmd *c;
 	bool help = false;
+	char why[200];
 	int opt, ret;
 
 	cli.root = "/";
@@ -341,8 +309,10 @@ int main(int argc, char **argv)
 			cli.fmt |= DMABUF_FMT_BYTES;
 			break;
 		case OPT_SOURCE:
-			if (parse_sources(optarg, &cli.collect.sources))
+			if (dmabuf_parse_sources(optarg, &cli.collect.sources, why, sizeof(why))) {
+				cli_error("--source: %s", why);
 				return EXIT_USAGE;
+			}
 			break;
 		case OPT_ROOT:
 			cli.root = optarg;

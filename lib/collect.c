@@ -22,6 +22,7 @@
 
 #include "capture.h"
 #include "collect.h"
+#include "escape.h"
 #include "collect_priv.h"
 #include "escape.h"
 #include "report.h"
@@ -340,4 +341,47 @@ int dmabuf_collect_prepare(const char *root, const struct dmabuf_collect_opts *o
 void dmabuf_collect_release(void)
 {
 	bpfsnap_release();
+}
+
+int dmabuf_parse_sources(const char *list, unsigned int *mask, char *why, size_t len)
+{
+	static const struct { const char *name; unsigned int bits; } names[] = {
+		{ "bpf", DMABUF_SRC_BPF },
+		{ "debugfs", DMABUF_SRC_DEBUGFS },
+		{ "procfs", DMABUF_SRC_PROCFS | DMABUF_SRC_FDINFO },
+		{ "sysfs", DMABUF_SRC_SYSFS },
+		{ "lab", DMABUF_SRC_LAB },
+	};
+	const size_t n_names = sizeof(names) / sizeof(names[0]);
+	const char *p = list;
+
+	*mask = 0;
+	if (len)
+		why[0] = '\0';
+	if (!strcmp(list, "auto"))
+		return 0;
+	while (*p) {
+		size_t n = strcspn(p, ",+"), i;
+
+		for (i = 0; n && i < n_names; i++)
+			if (strlen(names[i].name) == n && !memcmp(p, names[i].name, n))
+				break;
+		if (n && i == n_names) {
+			char word[4 * 32 + 1];
+
+			dmabuf_escape(p, n < 32 ? n : 32, word, sizeof(word));
+			snprintf(why, len, "unknown source '%s%s' (auto, bpf, debugfs, procfs, sysfs, "
+				 "lab)", word, n > 32 ? "..." : "");
+			return -EINVAL;
+		}
+		if (n)
+			*mask |= names[i].bits;
+		p += n + (p[n] != '\0');
+	}
+	if (!*mask) {
+		snprintf(why, len, "no source named: auto, or a list of bpf, debugfs, procfs, "
+			 "sysfs, lab");
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -21,6 +21,13 @@ struct dmabuf_collect_opts {
 				 * BPF programs stay loaded) until dmabuf_collect_release() */
 };
 
+/*
+ * The --source words of the tools: "auto" (0: every source available) or a
+ * list of bpf, debugfs, procfs, sysfs, lab separated by ',' or '+', into
+ * *MASK (DMABUF_SRC_*). 0, or -EINVAL with WHY (LEN) saying what is wrong.
+ */
+int dmabuf_parse_sources(const char *list, unsigned int *mask, char *why, size_t len);
+
 /* Runs the chosen collectors in order, then dmabuf_snapshot_finish(). */
 int dmabuf_collect(struct dmabuf_snapshot *s, const struct dmabuf_collect_opts *o);
 /*

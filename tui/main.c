@@ -104,35 +104,6 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The CLI's --source words. */
-static int parse_sources(const char *list, unsigned int *mask)
-{
-	static const struct { const char *name; unsigned int bits; } names[] = {
-		{ "bpf", DMABUF_SRC_BPF },
-		{ "debugfs", DMABUF_SRC_DEBUGFS },
-		{ "procfs", DMABUF_SRC_PROCFS | DMABUF_SRC_FDINFO },
-		{ "sysfs", DMABUF_SRC_SYSFS },
-		{ "lab", DMABUF_SRC_LAB },
-	};
-	char copy[256], *tok, *save = NULL;
-	size_t i;
-
-	*mask = 0;
-	if (!strcmp(list, "auto"))
-		return 0;
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, ",+", &save); tok; tok = strtok_r(NULL, ",+", &save)) {
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (!strcmp(tok, names[i].name))
-				break;
-		if (i == sizeof(names) / sizeof(names[0])) {
-			top_error("unknown source '%s' (auto, bpf, debugfs, procfs, sysfs, lab)", tok);
-			return -EINVAL;
-		}
-		*mask |= names[i].bits;
-	}
-	return *mask ? 0 : -EINVAL;
-}
 
 static int parse_long(const char *text, long min, long max, long *out)
 {
@@ -156,7 +127,7 @@ struct args {
 
 static int parse_args(int argc, char **argv, struct top *t, struct args *a)
 {
-	char *end;
+	char *end, why[200];
 	long v;
 	int opt, view;
 
@@ -221,8 +192,10 @@ static int parse_args(int argc, char **argv, struct top *t, struct args *a)
 			t->o.headers = false;
 			break;
 		case OPT_SOURCE:
-			if (parse_sources(optarg, &t->o.collect.sources))
+			if (dmabuf_parse_sources(optarg, &t->o.collect.sources, why, sizeof(why))) {
+				top_error("--source: %s", why);
 				return -EINVAL;
+			}
 			break;
 		case OPT_ROOT:
 			t->o.root = optarg;

@@ -415,6 +415,38 @@ static void test_sysfs(void **state)
 	dmabuf_snapshot_free(s);
 }
 
+/* --source words: every spelling the tools take, and what they refuse. */
+static void test_parse_sources(void **state)
+{
+	char why[200], longlist[600] = "";
+	unsigned int mask = 99;
+	int i;
+
+	(void)state;
+	assert_int_equal(dmabuf_parse_sources("auto", &mask, why, sizeof(why)), 0);
+	assert_int_equal(mask, 0);
+	assert_int_equal(dmabuf_parse_sources("bpf,procfs", &mask, why, sizeof(why)), 0);
+	assert_int_equal(mask, DMABUF_SRC_BPF | DMABUF_SRC_PROCFS | DMABUF_SRC_FDINFO);
+	assert_int_equal(dmabuf_parse_sources("debugfs+lab,,sysfs,", &mask, why, sizeof(why)), 0);
+	assert_int_equal(mask, DMABUF_SRC_DEBUGFS | DMABUF_SRC_LAB | DMABUF_SRC_SYSFS);
+	/* no length limit: the last word of a long list counts */
+	for (i = 0; i < 60; i++)
+		strcat(longlist, "debugfs,");
+	strcat(longlist, "lab");
+	assert_int_equal(dmabuf_parse_sources(longlist, &mask, why, sizeof(why)), 0);
+	assert_int_equal(mask, DMABUF_SRC_DEBUGFS | DMABUF_SRC_LAB);
+	assert_int_equal(dmabuf_parse_sources("bpf,bpff", &mask, why, sizeof(why)), -EINVAL);
+	assert_string_equal(why, "unknown source 'bpff' (auto, bpf, debugfs, procfs, sysfs, lab)");
+	assert_int_equal(dmabuf_parse_sources("auto,bpf", &mask, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "'auto'"));
+	assert_int_equal(dmabuf_parse_sources("\x1b[2J", &mask, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "'\\x1b[2J'"));
+	assert_int_equal(dmabuf_parse_sources("", &mask, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "no source named"));
+	assert_int_equal(dmabuf_parse_sources(",+", &mask, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "no source named"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_lab_edited),
 		cmocka_unit_test(test_lab_missing),
 		cmocka_unit_test(test_sysfs),
+		cmocka_unit_test(test_parse_sources),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
