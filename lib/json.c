@@ -218,9 +218,8 @@ static void jw_quoted(struct json_writer *jw, const char *s, size_t len)
 		free(esc);
 }
 
-void jw_name(struct json_writer *jw, const char *name)
+void jw_name_len(struct json_writer *jw, const char *name, size_t len)
 {
-	size_t len;
 	char *out;
 
 	if (jw->depth == 0 || jw->closer[jw->depth] != '}') {
@@ -228,7 +227,6 @@ void jw_name(struct json_writer *jw, const char *name)
 		return;
 	}
 	jw_begin_value(jw);
-	len = strlen(name);
 	if (len + 4 > JW_BUF) {
 		jw->error = 1;
 		return;
@@ -329,33 +327,33 @@ void jw_null(struct json_writer *jw)
 	jw_end_scalar(jw);
 }
 
-void jw_string_field(struct json_writer *jw, const char *name, const char *s)
+void jw_string_field_len(struct json_writer *jw, const char *name, size_t len, const char *s)
 {
-	jw_name(jw, name);
+	jw_name_len(jw, name, len);
 	jw_string(jw, s);
 }
 
-void jw_uint_field(struct json_writer *jw, const char *name, uint64_t v)
+void jw_uint_field_len(struct json_writer *jw, const char *name, size_t len, uint64_t v)
 {
-	jw_name(jw, name);
+	jw_name_len(jw, name, len);
 	jw_uint(jw, v);
 }
 
-void jw_int_field(struct json_writer *jw, const char *name, int64_t v)
+void jw_int_field_len(struct json_writer *jw, const char *name, size_t len, int64_t v)
 {
-	jw_name(jw, name);
+	jw_name_len(jw, name, len);
 	jw_int(jw, v);
 }
 
-void jw_bool_field(struct json_writer *jw, const char *name, bool v)
+void jw_bool_field_len(struct json_writer *jw, const char *name, size_t len, bool v)
 {
-	jw_name(jw, name);
+	jw_name_len(jw, name, len);
 	jw_bool(jw, v);
 }
 
-void jw_null_field(struct json_writer *jw, const char *name)
+void jw_null_field_len(struct json_writer *jw, const char *name, size_t len)
 {
-	jw_name(jw, name);
+	jw_name_len(jw, name, len);
 	jw_null(jw);
 }
 

@@ -26,9 +26,11 @@ void jw_end_array(struct json_writer *jw);
 /*
  * The member name of the next value, inside an object. NAME is one of the
  * program's own identifiers (printable ASCII, no quote or backslash): it is
- * written as it is, unchecked.
+ * written as it is, unchecked. The macros below take its length at compile
+ * time when NAME is a literal, as it nearly always is.
  */
-void jw_name(struct json_writer *jw, const char *name);
+void jw_name_len(struct json_writer *jw, const char *name, size_t len);
+#define jw_name(jw, name) jw_name_len((jw), (name), __builtin_strlen(name))
 
 void jw_string(struct json_writer *jw, const char *s);
 void jw_string_len(struct json_writer *jw, const char *s, size_t len);
@@ -45,11 +47,17 @@ void jw_raw(struct json_writer *jw, const char *json, size_t len);
 bool jw_is_pretty(const struct json_writer *jw);
 
 /* name + value in one call; a NULL string is written as null. */
-void jw_string_field(struct json_writer *jw, const char *name, const char *s);
-void jw_uint_field(struct json_writer *jw, const char *name, uint64_t v);
-void jw_int_field(struct json_writer *jw, const char *name, int64_t v);
-void jw_bool_field(struct json_writer *jw, const char *name, bool v);
-void jw_null_field(struct json_writer *jw, const char *name);
+void jw_string_field_len(struct json_writer *jw, const char *name, size_t len, const char *s);
+void jw_uint_field_len(struct json_writer *jw, const char *name, size_t len, uint64_t v);
+void jw_int_field_len(struct json_writer *jw, const char *name, size_t len, int64_t v);
+void jw_bool_field_len(struct json_writer *jw, const char *name, size_t len, bool v);
+void jw_null_field_len(struct json_writer *jw, const char *name, size_t len);
+#define jw_string_field(jw, name, s) \
+	jw_string_field_len((jw), (name), __builtin_strlen(name), (s))
+#define jw_uint_field(jw, name, v) jw_uint_field_len((jw), (name), __builtin_strlen(name), (v))
+#define jw_int_field(jw, name, v) jw_int_field_len((jw), (name), __builtin_strlen(name), (v))
+#define jw_bool_field(jw, name, v) jw_bool_field_len((jw), (name), __builtin_strlen(name), (v))
+#define jw_null_field(jw, name) jw_null_field_len((jw), (name), __builtin_strlen(name))
 
 /* Nonzero once a nesting error happened (unbalanced end, too deep). */
 int jw_error(const struct json_writer *jw);
