@@ -3,9 +3,10 @@
  * bpfsnap_pin: `dmabuf pin` / `dmabuf unpin` and snapshots from the pinned
  * iterators. Where the kernel has iter/dmabuf: pin makes the three pins and
  * their programs stay; a second pin changes nothing; a snapshot then loads
- * no program (no new program id) and says "(pinned)", and its buffers,
- * owners, exporter ops and kernel facts are those of a snapshot that loaded
- * its own programs; every snapshot names the exporter ops, also four at once;
+ * no program (no new program id; dmabuf-top neither) and says "(pinned)",
+ * and its buffers, owners, exporter ops and kernel facts are those of a
+ * snapshot that loaded its own programs; every snapshot names the exporter
+ * ops, also four at once;
  * another build's pin is never used and the next pin removes it; unpin
  * removes everything, the programs go, and a second unpin has nothing to do.
  * Errors: without a BPF filesystem, as nobody, with an argument, on --root;
@@ -294,6 +295,12 @@ int main(void)
 	free(b.out);
 	b = run_cmd("dmabuf --source bpf ls -j");
 	tap_ok(b.status == 0 && names_all(b.out), "the next snapshot names the ops again");
+	free(b.out);
+	last = last_prog_id();
+	b = run_cmd("dmabuf-top -b -n 2 -d 1 --no-events --source bpf");
+	tap_ok(b.status == 0 && strstr(b.out, "pin-0") && strstr(b.out, "pin-2") &&
+	       last_prog_id() == last, "dmabuf-top reads the pins too: its buffers, no program "
+	       "loaded (last id %u)", last);
 	free(b.out);
 	ok = !chown(PIN_DIR, 65534, 65534);
 	b = run_cmd("dmabuf --source bpf ls -j");
