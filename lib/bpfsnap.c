@@ -21,16 +21,18 @@
  * Per-field differences (the mapping cache, importer_ops, peer2peer, pin,
  * f_count/f_ref) are CO-RE existence checks in the programs.
  *
- * Owners from BPF carry fds only: mappings (/proc/PID/maps) are not seen by
- * task_file; procfs adds them.
+ * On every kernel, when procfs is not providing them either, iter/task_vma
+ * walks every mapping for the owners' mappings of buffers (as
+ * /proc/PID/maps shows them).
  *
  * Cost: the load (libbpf parses the vmlinux BTF once; the iter/dmabuf probe
  * only searches its strings; a live view keeps the loaded programs for its
- * next snapshots, dmabuf_collect_opts.keep), one read() loop per iterator
- * (32 KiB per read), no syscall per buffer. Exporter ops are named by the kernel (%ps in
- * the program, once per ops): /proc/kallsyms, whose read costs more than all
- * the rest, is read only for the global list's address on kernels without
- * iter/dmabuf.
+ * next snapshots, dmabuf_collect_opts.keep; after `dmabuf pin` no load at
+ * all: the pinned iterators are read, see "pinned iterators" below), one
+ * read() loop per iterator (128 KiB per read), no syscall per buffer.
+ * Exporter ops are named by the kernel (%ps in the program, once per ops and
+ * iterator session): /proc/kallsyms, whose read costs more than all the rest,
+ * is read only for the global list's address on kernels without iter/dmabuf.
  */
 #include <errno.h>
 #include <fcntl.h>
