@@ -4,7 +4,7 @@
  * records (include/snapshot.h) into the iterators' seq_file; lib/bpfsnap.c
  * owns the skeleton and reads the records back.
  *
- * Three programs; user space loads the ones the running kernel can take:
+ * Four programs; user space loads the ones the running kernel can take:
  *   snap_dmabuf     iter/dmabuf (6.16+): every buffer of the global list; the
  *                   iterator holds the list mutex while it steps and a file
  *                   reference on the buffer it shows.
