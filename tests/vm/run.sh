@@ -125,6 +125,20 @@ boot_vm() {
 		"${serial[@]}" -serial file:"$2" || rc=$?
 }
 
+# boot_guest CONSOLE RESULTS [KERNEL ARGS]: boot_vm, and once more when the
+# kernel died before /init wrote a line (no "@@ BOOT": under TCG a boot can
+# oops in the kernel's own code patching, before anything of ours ran); the
+# first boot's console is kept beside as CONSOLE.first-boot. Not on a
+# terminal (make demo): there the user may have quit.
+boot_guest() {
+	boot_vm "$@"
+	if [ $tty = 0 ] && ! grep -q '^@@ BOOT' "$2" 2>/dev/null; then
+		cp "$1" "$1.first-boot" 2>/dev/null || true
+		warn "the guest died before /init ran (qemu exit $rc; $1.first-boot): booting it again"
+		boot_vm "$@"
+	fi
+}
+
 console=$vmdir/console.log
 results=$vmdir/results.log
 [ $tty = 1 ] || exec </dev/null
@@ -155,7 +169,7 @@ if [ "$shards" -gt 1 ]; then
 	start=$(date +%s)
 	i=0
 	while read -r list; do
-		( boot_vm "$vmdir/console-$i.log" "$vmdir/results-$i.log" "dmabuf.tests=$list"
+		( boot_guest "$vmdir/console-$i.log" "$vmdir/results-$i.log" "dmabuf.tests=$list"
 		  echo $rc > "$vmdir/qemu-$i.rc" ) &
 		i=$((i + 1))
 	done <<< "$plan"
@@ -175,7 +189,7 @@ if [ "$shards" -gt 1 ]; then
 else
 	step "boot $KVER (${accel[1]}, ${VM_SMP:-2} cpus${QEMU_EXTRA:+, $QEMU_EXTRA}, timeout ${vm_timeout}s)"
 	start=$(date +%s)
-	boot_vm "$console" "$results" ${VM_TESTS:+"dmabuf.tests=$VM_TESTS"}
+	boot_guest "$console" "$results" ${VM_TESTS:+"dmabuf.tests=$VM_TESTS"}
 	if [ $tty = 1 ]; then
 		# QEMU puts the terminal back when it ends; not when it is killed
 		stty "$saved_tty" 2>/dev/null || stty sane 2>/dev/null || true
