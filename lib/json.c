@@ -67,11 +67,6 @@ static void jw_putc(struct json_writer *jw, char c)
 	jw->buf[jw->len++] = c;
 }
 
-static void jw_puts(struct json_writer *jw, const char *s)
-{
-	jw_put(jw, s, strlen(s));
-}
-
 void jw_destroy(struct json_writer *jw)
 {
 	if (!jw)
@@ -171,51 +166,119 @@ static const bool jw_plain[256] = {
 	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
 };
 
-/* Length of the plain prefix of [s, s+len). */
-static size_t jw_plain_prefix(const char *s, size_t len)
+bool jp_plain(const char *s, size_t *len)
 {
-	size_t i = 0;
+	size_t i;
 
-	while (i < len && jw_plain[(unsigned char)s[i]])
-		i++;
-	return i;
+	for (i = 0; s[i]; i++)
+		if (!jw_plain[(unsigned char)s[i]])
+			return false;
+	*len = i;
+	return true;
+}
+
+/* The string [S, S+LEN) quoted at P: dmabuf_escape(), then '"' and '\' escaped. */
+static char *jp_str_len(char *p, const char *s, size_t len)
+{
+	char esc[4 * 160 + 1], *big = NULL;
+	const char *e;
+	size_t i, need;
+
+	*p++ = '"';
+	for (i = 0; i < len && jw_plain[(unsigned char)s[i]]; i++)
+		p[i] = s[i];
+	if (i == len) {
+		/* the common case: nothing for dmabuf_escape() or JSON to change */
+		p[len] = '"';
+		return p + len + 1;
+	}
+	need = dmabuf_escape_max(len) + 1;
+	e = need <= sizeof(esc) ? esc : (big = malloc(need));
+	if (!e)	/* out of memory: the value is lost, the text stays JSON */
+		return JP_LIT(p - 1, "null");
+	dmabuf_escape(s, len, (char *)e, need);
+	for (; *e; e++) {
+		if (*e == '"' || *e == '\\')
+			*p++ = '\\';
+		*p++ = *e;
+	}
+	*p++ = '"';
+	free(big);
+	return p;
+}
+
+char *jp_str(char *p, const char *s)
+{
+	return s ? jp_str_len(p, s, strlen(s)) : JP_LIT(p, "null");
+}
+
+char *jp_digits(char *d, uint64_t v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+				    "25262728293031323334353637383940414243444546474849"
+				    "50515253545556575859606162636465666768697071727374"
+				    "75767778798081828384858687888990919293949596979899";
+	char *p = d + 20;
+
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, pairs + 2 * r, 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
+char *jp_uint(char *p, uint64_t v)
+{
+	char d[20], *q = jp_digits(d, v);
+	size_t n = (size_t)(d + 20 - q);
+
+	memcpy(p, q, n);
+	return p + n;
+}
+
+char *jp_int(char *p, int64_t v)
+{
+	if (v < 0)
+		*p++ = '-';
+	return jp_uint(p, v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
+char *jp_tri(char *p, int v)
+{
+	if (v < 0)
+		return JP_LIT(p, "null");
+	return v ? JP_LIT(p, "true") : JP_LIT(p, "false");
 }
 
 static void jw_quoted(struct json_writer *jw, const char *s, size_t len)
 {
-	char stackbuf[256];
-	size_t need;
-	char *esc, *out;
-	const char *p;
+	size_t need = JP_STR_MAX(len);
+	char *big, *end;
 
-	/* the common case: plain bytes, copied straight into the buffer */
-	if (len + 2 <= JW_BUF && jw_plain_prefix(s, len) == len) {
-		if (JW_BUF - jw->len < len + 2)
+	if (need <= JW_BUF) {
+		if (JW_BUF - jw->len < need)
 			jw_flush(jw);
-		out = jw->buf + jw->len;
-		out[0] = '"';
-		memcpy(out + 1, s, len);
-		out[len + 1] = '"';
-		jw->len += len + 2;
+		jw->len = (size_t)(jp_str_len(jw->buf + jw->len, s, len) - jw->buf);
 		return;
 	}
-	need = dmabuf_escape_max(len) + 1;
-	esc = need <= sizeof(stackbuf) ? stackbuf : malloc(need);
-	if (!esc) {
+	big = malloc(need);
+	if (!big) {
 		jw->error = 1;
-		jw_puts(jw, "null");
+		jw_put(jw, "null", 4);
 		return;
 	}
-	dmabuf_escape(s, len, esc, need);
-	jw_putc(jw, '"');
-	for (p = esc; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			jw_putc(jw, '\\');
-		jw_putc(jw, *p);
-	}
-	jw_putc(jw, '"');
-	if (esc != stackbuf)
-		free(esc);
+	end = jp_str_len(big, s, len);
+	jw_put(jw, big, (size_t)(end - big));
+	free(big);
 }
 
 void jw_name_len(struct json_writer *jw, const char *name, size_t len)
@@ -272,12 +335,8 @@ void jw_string(struct json_writer *jw, const char *s)
 /* Decimal digits of V, NEG with a minus sign. */
 static void jw_digits(struct json_writer *jw, uint64_t v, bool neg)
 {
-	char d[21], *p = d + sizeof(d);
+	char d[21], *p = jp_digits(d + 1, v);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
 	if (neg)
 		*--p = '-';
 	jw_put(jw, p, (size_t)(d + sizeof(d) - p));
@@ -305,6 +364,22 @@ void jw_raw(struct json_writer *jw, const char *json, size_t len)
 	}
 	jw_begin_value(jw);
 	jw_put(jw, json, len);
+	jw_end_scalar(jw);
+}
+
+char *jw_reserve(struct json_writer *jw, size_t n)
+{
+	if (jw->pretty || n > JW_BUF)
+		return NULL;
+	jw_begin_value(jw);
+	if (JW_BUF - jw->len < n)
+		jw_flush(jw);
+	return jw->buf + jw->len;
+}
+
+void jw_commit(struct json_writer *jw, char *end)
+{
+	jw->len = (size_t)(end - jw->buf);
 	jw_end_scalar(jw);
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /*
  * A streaming JSON writer shared by every printer of the suite: each value is
@@ -58,6 +59,35 @@ void jw_null_field_len(struct json_writer *jw, const char *name, size_t len);
 #define jw_int_field(jw, name, v) jw_int_field_len((jw), (name), __builtin_strlen(name), (v))
 #define jw_bool_field(jw, name, v) jw_bool_field_len((jw), (name), __builtin_strlen(name), (v))
 #define jw_null_field(jw, name) jw_null_field_len((jw), (name), __builtin_strlen(name))
+
+/*
+ * Writing a value by hand, for the printers whose output dominates (a
+ * snapshot's buffers, a trace's events): jw_reserve() starts a value and
+ * returns room for N bytes in the writer's buffer, or NULL when the writer
+ * is pretty or N is more than it holds (write it member by member then);
+ * jw_commit() takes the value's end. Between the two go the jp_*() writers.
+ */
+char *jw_reserve(struct json_writer *jw, size_t n);
+void jw_commit(struct json_writer *jw, char *end);
+
+/*
+ * jp_*(): a value's text at P, which has room for it; each returns the end
+ * of what it wrote. jp_str() writes what the writer writes for the string
+ * (escaped as jw_string() escapes it), NULL as null; jp_tri() null, false or
+ * true. A string of LEN bytes takes at most JP_STR_MAX(LEN) quoted ("\\xNN"
+ * per byte at worst, and the quotes), a number JP_NUM_MAX.
+ */
+#define JP_STR_MAX(len) (5 * (len) + 2)
+#define JP_NUM_MAX 21
+#define JP_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+/* The decimal digits of V at the end of D[20]; returns where they start. */
+char *jp_digits(char *d, uint64_t v);
+char *jp_uint(char *p, uint64_t v);
+char *jp_int(char *p, int64_t v);
+char *jp_str(char *p, const char *s);
+char *jp_tri(char *p, int v);
+/* S needs no escaping (printable ASCII without '"' and '\'); LEN is its length */
+bool jp_plain(const char *s, size_t *len);
 
 /* Nonzero once a nesting error happened (unbalanced end, too deep). */
 int jw_error(const struct json_writer *jw);

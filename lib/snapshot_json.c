@@ -29,18 +29,22 @@ static void tri_field(struct json_writer *jw, const char *name, int v)
 }
 
 /* "debugfs+procfs" of MASK, made once per mask: a snapshot prints thousands. */
-static void sources_field(struct json_writer *jw, const char *name, unsigned int mask)
+static const char *sources_text(unsigned int mask, char *buf, size_t len)
 {
 	static char text[1u << DMABUF_SRC_COUNT][96];
-	char buf[96];
 
-	if (mask >= (1u << DMABUF_SRC_COUNT)) {
-		jw_string_field(jw, name, dmabuf_sources_str(mask, buf, sizeof(buf)));
-		return;
-	}
+	if (mask >= (1u << DMABUF_SRC_COUNT))
+		return dmabuf_sources_str(mask, buf, len);
 	if (!text[mask][0])
 		dmabuf_sources_str(mask, text[mask], sizeof(text[mask]));
-	jw_string_field(jw, name, text[mask]);
+	return text[mask];
+}
+
+static void sources_field(struct json_writer *jw, const char *name, unsigned int mask)
+{
+	char buf[96];
+
+	jw_string_field(jw, name, sources_text(mask, buf, sizeof(buf)));
 }
 
 static void json_attachment(struct json_writer *jw, const struct dmabuf_attachment *a)
@@ -91,11 +95,11 @@ static void json_provenance(struct json_writer *jw, const struct dmabuf_buffer *
 }
 
 /*
- * The provenance object, the same for most buffers of a snapshot: the last
- * one's text is kept and copied while the sources stay the same (compact
- * output only).
+ * The provenance object's compact text, the same for most buffers of a
+ * snapshot: the last one is kept and given again while the sources stay the
+ * same. NULL when it cannot be made (out of memory).
  */
-static void provenance(struct json_writer *jw, const struct dmabuf_buffer *b)
+static const char *provenance_text(const struct dmabuf_buffer *b, size_t *len)
 {
 	static struct {
 		unsigned int src[DMABUF_F__COUNT], seen;
@@ -103,39 +107,167 @@ static void provenance(struct json_writer *jw, const struct dmabuf_buffer *b)
 		size_t len;
 	} last;
 	struct json_writer *tw;
-	size_t len = 0;
+	size_t n = 0;
 	char *text = NULL;
 	FILE *f;
 
-	if (jw_is_pretty(jw)) {
-		json_provenance(jw, b);
-		return;
-	}
 	if (last.text && last.seen == b->seen && !memcmp(last.src, b->src, sizeof(last.src))) {
-		jw_raw(jw, last.text, last.len);
-		return;
+		*len = last.len;
+		return last.text;
 	}
-	f = open_memstream(&text, &len);
+	f = open_memstream(&text, &n);
 	tw = f ? jw_new(f, false) : NULL;
 	if (tw) {
 		json_provenance(tw, b);
 		jw_destroy(tw);	/* and its newline */
 	}
-	if (!f || fclose(f) || !tw || !len) {
+	if (!f || fclose(f) || !tw || !n) {
 		free(text);
-		json_provenance(jw, b);
-		return;
+		return NULL;
 	}
 	free(last.text);
 	last.text = text;
-	last.len = len - 1;
+	last.len = n - 1;
 	last.seen = b->seen;
 	memcpy(last.src, b->src, sizeof(last.src));
-	jw_raw(jw, last.text, last.len);
+	*len = last.len;
+	return last.text;
 }
 
-void dmabuf_json_buffer(struct json_writer *jw, const struct dmabuf_snapshot *s,
-			const struct dmabuf_buffer *b)
+/* tri_field()'s value */
+static char *put_tri(char *p, int v)
+{
+	if (v == DMABUF_UNKNOWN)
+		return JP_LIT(p, "null");
+	return v ? JP_LIT(p, "true") : JP_LIT(p, "false");
+}
+
+static size_t str_max(const char *s)
+{
+	return s ? JP_STR_MAX(strlen(s)) : 4;
+}
+
+/* Member names, numbers and literals: what a buffer, attachment, owner holds besides strings */
+#define BUF_FIXED 320
+#define ATT_FIXED 200
+#define OWN_FIXED 100
+
+static char *put_attachment(char *p, const struct dmabuf_attachment *a)
+{
+	char buf[96];
+
+	p = JP_LIT(p, "{\"device\":");
+	p = jp_str(p, a->device);
+	p = JP_LIT(p, ",\"driver\":");
+	p = jp_str(p, a->driver);
+	p = JP_LIT(p, ",\"importer_dynamic\":");
+	p = put_tri(p, a->importer_dynamic);
+	p = JP_LIT(p, ",\"peer2peer\":");
+	p = put_tri(p, a->peer2peer);
+	p = JP_LIT(p, ",\"cached\":");
+	p = put_tri(p, a->cached);
+	p = JP_LIT(p, ",\"direction\":");
+	if (a->cached == 1 && a->cached_dir != DMABUF_UNKNOWN)
+		p = jp_str(p, dmabuf_dir_name(a->cached_dir));
+	else
+		p = JP_LIT(p, "null");
+	p = JP_LIT(p, ",\"pinned\":");
+	p = put_tri(p, a->pinned);
+	p = JP_LIT(p, ",\"mismatch\":");
+	p = put_tri(p, a->mismatch);
+	p = JP_LIT(p, ",\"sources\":");
+	p = jp_str(p, sources_text(a->src, buf, sizeof(buf)));
+	*p++ = '}';
+	return p;
+}
+
+static char *put_owner(char *p, const struct dmabuf_owner *o)
+{
+	unsigned int i;
+
+	p = JP_LIT(p, "{\"pid\":");
+	p = jp_int(p, o->pid);
+	p = JP_LIT(p, ",\"comm\":");
+	p = jp_str(p, o->comm);
+	p = JP_LIT(p, ",\"fds\":[");
+	for (i = 0; i < o->nfds; i++) {
+		if (i)
+			*p++ = ',';
+		p = jp_int(p, o->fds[i]);
+	}
+	p = JP_LIT(p, "],\"maps\":");
+	p = jp_uint(p, o->nmaps);
+	p = JP_LIT(p, ",\"mapped_bytes\":");
+	p = jp_uint(p, o->mapped_bytes);
+	*p++ = '}';
+	return p;
+}
+
+/*
+ * A buffer as one piece of text, the bytes dmabuf_json_buffer_members()
+ * writes (tests/unit/test_json.c holds it to them): `ls -j` prints
+ * thousands of these and the writer's calls per member were most of its
+ * cost. False when the writer is pretty or the buffer does not fit its room.
+ */
+static bool json_buffer_text(struct json_writer *jw, const struct dmabuf_snapshot *s,
+			     const struct dmabuf_buffer *b)
+{
+	size_t n, i, plen;
+	const char *prov;
+	char *p;
+
+	if (jw_is_pretty(jw) || !(prov = provenance_text(b, &plen)))
+		return false;
+	n = BUF_FIXED + str_max(b->exporter) + str_max(b->name) + str_max(b->exp_ops) + plen;
+	for (i = 0; i < b->n_att; i++)
+		n += ATT_FIXED + str_max(b->att[i].device) + str_max(b->att[i].driver) +
+		     JP_STR_MAX(96);
+	for (i = 0; i < b->n_own; i++)
+		n += OWN_FIXED + JP_STR_MAX(sizeof(b->own[i].comm)) +
+		     (size_t)b->own[i].nfds * (JP_NUM_MAX + 1);
+	p = jw_reserve(jw, n);
+	if (!p)
+		return false;
+	p = JP_LIT(p, "{\"ino\":");
+	p = jp_uint(p, b->ino);
+	p = JP_LIT(p, ",\"size\":");
+	p = jp_uint(p, b->size);
+	p = JP_LIT(p, ",\"exporter\":");
+	p = jp_str(p, b->exporter);
+	p = JP_LIT(p, ",\"name\":");
+	p = jp_str(p, b->name);
+	p = JP_LIT(p, ",\"count\":");
+	p = b->file_count < 0 ? JP_LIT(p, "null") : jp_int(p, b->file_count);
+	p = JP_LIT(p, ",\"exporter_dynamic\":");
+	p = put_tri(p, b->exporter_dynamic);
+	p = JP_LIT(p, ",\"exporter_ops\":");
+	p = jp_str(p, b->exp_ops);
+	p = JP_LIT(p, ",\"unowned\":");
+	p = put_tri(p, dmabuf_buffer_unowned(s, b));
+	p = JP_LIT(p, ",\"violations\":");
+	p = b->violations < 0 ? JP_LIT(p, "null") : jp_int(p, b->violations);
+	p = JP_LIT(p, ",\"attachments\":[");
+	for (i = 0; i < b->n_att; i++) {
+		if (i)
+			*p++ = ',';
+		p = put_attachment(p, &b->att[i]);
+	}
+	p = JP_LIT(p, "],\"owners\":[");
+	for (i = 0; i < b->n_own; i++) {
+		if (i)
+			*p++ = ',';
+		p = put_owner(p, &b->own[i]);
+	}
+	p = JP_LIT(p, "],\"provenance\":");
+	memcpy(p, prov, plen);
+	p += plen;
+	*p++ = '}';
+	jw_commit(jw, p);
+	return true;
+}
+
+void dmabuf_json_buffer_members(struct json_writer *jw, const struct dmabuf_snapshot *s,
+				const struct dmabuf_buffer *b)
 {
 	size_t i;
 
@@ -166,8 +298,15 @@ void dmabuf_json_buffer(struct json_writer *jw, const struct dmabuf_snapshot *s,
 		json_owner(jw, &b->own[i]);
 	jw_end_array(jw);
 	jw_name(jw, "provenance");
-	provenance(jw, b);
+	json_provenance(jw, b);
 	jw_end_object(jw);
+}
+
+void dmabuf_json_buffer(struct json_writer *jw, const struct dmabuf_snapshot *s,
+			const struct dmabuf_buffer *b)
+{
+	if (!json_buffer_text(jw, s, b))
+		dmabuf_json_buffer_members(jw, s, b);
 }
 
 void dmabuf_json_unreachable(struct json_writer *jw, const struct dmabuf_snapshot *s)

@@ -16,6 +16,9 @@ void dmabuf_json_snapshot(struct json_writer *jw, const struct dmabuf_snapshot *
 /* One buffer object, as inside "buffers". */
 void dmabuf_json_buffer(struct json_writer *jw, const struct dmabuf_snapshot *s,
 			const struct dmabuf_buffer *b);
+/* The same member by member: a pretty writer's way, the compact text's reference. */
+void dmabuf_json_buffer_members(struct json_writer *jw, const struct dmabuf_snapshot *s,
+				const struct dmabuf_buffer *b);
 /* Sources that enumerate every buffer, and which buffers each one missed. */
 void dmabuf_json_unreachable(struct json_writer *jw, const struct dmabuf_snapshot *s);
 const char *dmabuf_source_state_name(enum dmabuf_source_state st);

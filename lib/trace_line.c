@@ -77,35 +77,10 @@ static void cell(char *out, const char *s, size_t width)
 	}
 }
 
-/* The decimal digits of V at the end of D[20]; returns where they start. */
-static char *digits(char *d, uint64_t v)
-{
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
-	char *p = d + 20;
-
-	while (v >= 100) {
-		unsigned int r = (unsigned int)(v % 100);
-
-		v /= 100;
-		p -= 2;
-		memcpy(p, pairs + 2 * r, 2);
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
-}
-
 /* V as text into BUF (at least 21 bytes), NEG with a minus sign; returns its length. */
 static size_t dec(char *buf, uint64_t v, bool neg)
 {
-	char d[20], *p = digits(d, v);
+	char d[20], *p = jp_digits(d, v);
 	size_t n = (size_t)(d + 20 - p);
 
 	if (neg)
@@ -138,7 +113,7 @@ static void tenths(uint64_t v, uint64_t scale, const char *unit, char *buf, size
 		return;
 	}
 	q += r * 2 > tenth;
-	p = digits(d, q / 10);
+	p = jp_digits(d, q / 10);
 	n = (size_t)(d + 20 - p);
 	if (n + 2 + strlen(unit) >= len) {
 		snprintf(buf, len, "%.1f%s", (double)v / (double)scale, unit);
@@ -156,7 +131,7 @@ static void fmt_latency(uint64_t ns, char *buf, size_t len)
 	size_t n;
 
 	if (ns < 1000 || (ns >= 10000 && ns < 1000000)) {
-		p = digits(d, ns < 1000 ? ns : ns / 1000);
+		p = jp_digits(d, ns < 1000 ? ns : ns / 1000);
 		n = (size_t)(d + 20 - p);
 		if (n + 3 > len)
 			return;
@@ -351,12 +326,12 @@ static char *seconds(char *p, uint64_t ns)
 
 	if (ns % 1000 == 500 || ns >= EXACT_NS)
 		return p + sprintf(p, "%.6f", ns / 1e9);
-	q = digits(d, us / 1000000);
+	q = jp_digits(d, us / 1000000);
 	n = (size_t)(d + 20 - q);
 	memcpy(p, q, n);
 	p += n;
 	*p++ = '.';
-	q = digits(d, us % 1000000 + 1000000);	/* six digits, leading zeros kept */
+	q = jp_digits(d, us % 1000000 + 1000000);	/* six digits, leading zeros kept */
 	memcpy(p, q + 1, 6);
 	return p + 6;
 }
@@ -383,7 +358,7 @@ void dmabuf_trace_line(char *buf, size_t size, const struct dmabuf_trace_event *
 	for (; p - q < 10; p++)
 		*p = ' ';
 	*p++ = ' ';
-	q = digits(num, ev->pid);
+	q = jp_digits(num, ev->pid);
 	p = right(p, q, (size_t)(num + 20 - q), 7);
 	*p++ = ' ';
 	p = put_cell_memo(p, ev->comm, sizeof(ev->comm), W_COMM, &memo_comm);
@@ -434,79 +409,18 @@ void dmabuf_trace_line(char *buf, size_t size, const struct dmabuf_trace_event *
  * so no write checks its room. The reader prints one of these per event; the
  * writer's per-member work was most of its cost.
  */
-#define JLIT(p, lit) (memcpy(p, lit, sizeof(lit) - 1), (p) + sizeof(lit) - 1)
-
-/* The most a string of LEN bytes takes quoted: "\\xNN" per byte at worst, and the quotes. */
-#define JMAX(len) (5 * (len) + 2)
-
 /* The members, numbers and names of ours, the contract text: less than 1 KiB */
 #define JSON_FIXED_MAX 1024
 
 static size_t json_max(const char *const *stack, int nstack)
 {
-	size_t n = JSON_FIXED_MAX + JMAX(TRACE_COMM_LEN) + JMAX(TRACE_EXP_NAME_LEN) +
-		   JMAX(TRACE_NAME_LEN) + (TRACE_MOVE_DEVS + 1) * (JMAX(TRACE_DEV_LEN) + 1);
+	size_t n = JSON_FIXED_MAX + JP_STR_MAX(TRACE_COMM_LEN) + JP_STR_MAX(TRACE_EXP_NAME_LEN) +
+		   JP_STR_MAX(TRACE_NAME_LEN) + (TRACE_MOVE_DEVS + 1) * (JP_STR_MAX(TRACE_DEV_LEN) + 1);
 	int i;
 
 	for (i = 0; stack && i < nstack; i++)
-		n += JMAX(strlen(stack[i])) + 1;
+		n += JP_STR_MAX(strlen(stack[i])) + 1;
 	return n;
-}
-
-static char *juint(char *p, uint64_t v)
-{
-	char d[20], *q = digits(d, v);
-	size_t n = (size_t)(d + 20 - q);
-
-	memcpy(p, q, n);
-	return p + n;
-}
-
-static char *jint(char *p, int64_t v)
-{
-	if (v < 0)
-		*p++ = '-';
-	return juint(p, v < 0 ? -(uint64_t)v : (uint64_t)v);
-}
-
-/* As the writer quotes a string: dmabuf_escape(), then '"' and '\' escaped for JSON. */
-static char *jstr(char *p, const char *s)
-{
-	char esc[4 * 160 + 1], *big = NULL;
-	const char *e;
-	size_t len, need;
-
-	if (!s)
-		return JLIT(p, "null");
-	*p++ = '"';
-	for (len = 0; s[len]; len++) {
-		unsigned char c = (unsigned char)s[len];
-
-		if (c - 0x20u >= 0x5fu || c == '\\' || c == '"')
-			break;
-		p[len] = (char)c;
-	}
-	if (!s[len]) {
-		/* nothing for dmabuf_escape() or JSON to change */
-		p[len] = '"';
-		return p + len + 1;
-	}
-	len += strlen(s + len);
-	need = dmabuf_escape_max(len) + 1;
-	e = need <= sizeof(esc) ? esc : (big = malloc(need));
-	if (!e) {
-		/* as the writer, out of memory: the value is lost, the line stays JSON */
-		return JLIT(p - 1, "null");
-	}
-	dmabuf_escape(s, len, (char *)e, need);
-	for (; *e; e++) {
-		if (*e == '"' || *e == '\\')
-			*p++ = '\\';
-		*p++ = *e;
-	}
-	*p++ = '"';
-	free(big);
-	return p;
 }
 
 /* The last input of a string member and its quoted form (as cell_memo). */
@@ -519,7 +433,7 @@ struct json_memo {
 
 static __thread struct json_memo jmemo_comm, jmemo_exp, jmemo_name, jmemo_dev;
 
-/* jstr() of the array S (LEN bytes), from the memo when S repeats */
+/* jp_str() of the array S (LEN bytes), from the memo when S repeats */
 static char *jstr_memo(char *p, const char *s, size_t len, struct json_memo *m)
 {
 	char *start = p;
@@ -528,7 +442,7 @@ static char *jstr_memo(char *p, const char *s, size_t len, struct json_memo *m)
 		memcpy(p, m->out, m->len);
 		return p + m->len;
 	}
-	p = jstr(p, s);
+	p = jp_str(p, s);
 	m->valid = (size_t)(p - start) <= sizeof(m->out);
 	if (m->valid) {
 		memcpy(m->in, s, len);
@@ -544,19 +458,12 @@ static char *jname(char *p, const char *s)
 	size_t n;
 
 	if (!s)
-		return JLIT(p, "null");
+		return JP_LIT(p, "null");
 	n = strlen(s);
 	*p = '"';
 	memcpy(p + 1, s, n);
 	p[n + 1] = '"';
 	return p + n + 2;
-}
-
-static char *jtri(char *p, int v)
-{
-	if (v < 0)
-		return JLIT(p, "null");
-	return v ? JLIT(p, "true") : JLIT(p, "false");
 }
 
 static char *json_event(char *p, const struct dmabuf_trace_event *ev, const char *const *stack,
@@ -566,77 +473,77 @@ static char *json_event(char *p, const struct dmabuf_trace_event *ev, const char
 	char contract[160];
 	int i;
 
-	p = JLIT(p, "{\"ts_ns\":");
-	p = juint(p, ev->ts_ns);
-	p = JLIT(p, ",\"event\":");
+	p = JP_LIT(p, "{\"ts_ns\":");
+	p = jp_uint(p, ev->ts_ns);
+	p = JP_LIT(p, ",\"event\":");
 	p = jname(p, dmabuf_trace_event_name(ev->kind));
-	p = JLIT(p, ",\"pid\":");
-	p = juint(p, ev->pid);
-	p = JLIT(p, ",\"tid\":");
-	p = juint(p, ev->tid);
-	p = JLIT(p, ",\"comm\":");
+	p = JP_LIT(p, ",\"pid\":");
+	p = jp_uint(p, ev->pid);
+	p = JP_LIT(p, ",\"tid\":");
+	p = jp_uint(p, ev->tid);
+	p = JP_LIT(p, ",\"comm\":");
 	p = jstr_memo(p, ev->comm, sizeof(ev->comm), &jmemo_comm);
 	if (ev->has_buf) {
-		p = JLIT(p, ",\"ino\":");
-		p = juint(p, ev->ino);
-		p = JLIT(p, ",\"exporter\":");
+		p = JP_LIT(p, ",\"ino\":");
+		p = jp_uint(p, ev->ino);
+		p = JP_LIT(p, ",\"exporter\":");
 		p = jstr_memo(p, ev->exporter, sizeof(ev->exporter), &jmemo_exp);
-		p = JLIT(p, ",\"size\":");
-		p = juint(p, ev->size);
-		p = JLIT(p, ",\"name\":");
+		p = JP_LIT(p, ",\"size\":");
+		p = jp_uint(p, ev->size);
+		p = JP_LIT(p, ",\"name\":");
 		p = ev->has_name ? jstr_memo(p, ev->name, sizeof(ev->name), &jmemo_name) :
-				   JLIT(p, "null");
+				   JP_LIT(p, "null");
 	} else {
-		p = JLIT(p, ",\"ino\":null,\"exporter\":null,\"size\":null,\"name\":null");
+		p = JP_LIT(p, ",\"ino\":null,\"exporter\":null,\"size\":null,\"name\":null");
 	}
-	p = JLIT(p, ",\"device\":");
+	p = JP_LIT(p, ",\"device\":");
 	p = ev->has_device ? jstr_memo(p, ev->device, sizeof(ev->device), &jmemo_dev) :
-			     JLIT(p, "null");
-	p = JLIT(p, ",\"direction\":");
+			     JP_LIT(p, "null");
+	p = JP_LIT(p, ",\"direction\":");
 	p = jname(p, dmabuf_trace_dir_name(ev->dir));
-	p = JLIT(p, ",\"importer_dynamic\":");
-	p = jtri(p, ev->importer_dynamic);
-	p = JLIT(p, ",\"exporter_dynamic\":");
-	p = jtri(p, ev->exporter_dynamic);
-	p = JLIT(p, ",\"p2p\":");
-	p = jtri(p, ev->p2p);
-	p = JLIT(p, ",\"cached\":");
-	p = jtri(p, ev->cached);
-	p = JLIT(p, ",\"pinned\":");
-	p = jtri(p, ev->pinned);
-	p = JLIT(p, ",\"latency_ns\":");
-	p = ev->has_latency ? juint(p, ev->latency_ns) : JLIT(p, "null");
-	p = JLIT(p, ",\"ret\":");
-	p = ev->has_ret ? jint(p, ev->ret) : JLIT(p, "null");
-	p = JLIT(p, ",\"fd\":");
-	p = ev->has_fd ? jint(p, ev->fd) : JLIT(p, "null");
-	p = JLIT(p, ",\"resv\":");
+	p = JP_LIT(p, ",\"importer_dynamic\":");
+	p = jp_tri(p, ev->importer_dynamic);
+	p = JP_LIT(p, ",\"exporter_dynamic\":");
+	p = jp_tri(p, ev->exporter_dynamic);
+	p = JP_LIT(p, ",\"p2p\":");
+	p = jp_tri(p, ev->p2p);
+	p = JP_LIT(p, ",\"cached\":");
+	p = jp_tri(p, ev->cached);
+	p = JP_LIT(p, ",\"pinned\":");
+	p = jp_tri(p, ev->pinned);
+	p = JP_LIT(p, ",\"latency_ns\":");
+	p = ev->has_latency ? jp_uint(p, ev->latency_ns) : JP_LIT(p, "null");
+	p = JP_LIT(p, ",\"ret\":");
+	p = ev->has_ret ? jp_int(p, ev->ret) : JP_LIT(p, "null");
+	p = JP_LIT(p, ",\"fd\":");
+	p = ev->has_fd ? jp_int(p, ev->fd) : JP_LIT(p, "null");
+	p = JP_LIT(p, ",\"resv\":");
 	p = jname(p, ev->resv >= 0 && ev->resv <= 2 ? resv_names[ev->resv] : NULL);
-	p = JLIT(p, ",\"contract\":");
-	p = jstr(p, dmabuf_trace_contract_text(ev->contract, contract, sizeof(contract)) ?
+	p = JP_LIT(p, ",\"contract\":");
+	p = jp_str(p, dmabuf_trace_contract_text(ev->contract, contract, sizeof(contract)) ?
 		 contract : NULL);
 	if (ev->is_move) {
-		p = JLIT(p, ",\"notified\":[");
+		p = JP_LIT(p, ",\"notified\":[");
 		for (i = 0; i < TRACE_MOVE_DEVS && (unsigned int)i < ev->notified; i++) {
 			if (i)
 				*p++ = ',';
-			p = jstr(p, ev->notified_dev[i]);
+			p = jp_str(p, ev->notified_dev[i]);
 		}
-		p = JLIT(p, "],\"notified_count\":");
-		p = juint(p, ev->notified);
-		p = JLIT(p, ",\"attachments\":");
-		p = juint(p, ev->attachments);
+		p = JP_LIT(p, "],\"notified_count\":");
+		p = jp_uint(p, ev->notified);
+		p = JP_LIT(p, ",\"attachments\":");
+		p = jp_uint(p, ev->attachments);
 	} else {
-		p = JLIT(p, ",\"notified\":null,\"notified_count\":null,\"attachments\":null");
+		p = JP_LIT(p, ",\"notified\":null,\"notified_count\":null,\"attachments\":null");
 	}
-	p = JLIT(p, ",\"probe\":");
+	p = JP_LIT(p, ",\"probe\":");
 	p = jname(p, dmabuf_trace_method_name(ev->method));
 	if (stack) {
-		p = JLIT(p, ",\"stack\":[");
+		p = JP_LIT(p, ",\"stack\":[");
 		for (i = 0; i < nstack; i++) {
 			if (i)
 				*p++ = ',';
-			p = jstr(p, stack[i]);
+			p = jp_str(p, stack[i]);
 		}
 		*p++ = ']';
 	}

@@ -10,6 +10,7 @@
 
 #include "json.h"
 #include "snapshot_json.h"
+#include "rnd.h"
 
 struct capture {
 	char *buf;
@@ -208,6 +209,138 @@ static void test_provenance_runs(void **state)
 	dmabuf_snapshot_free(s);
 }
 
+static const char *rnd_str(void)
+{
+	static const char *const pool[] = {
+		"system", "vgem", "dmabuf_lab", "pp0-1", "", "a\"quote", "back\\slash",
+		"\x1b[31mred\x1b[0m", "tab\there", "nl\nline", "bad\xff\xfeutf8", "caf\xc3\xa9",
+		"0000:00:02.0", "platform/vgem",
+	};
+	static char big[3000];
+
+	if (rnd() % 40 == 0) {	/* 15 KiB quoted at worst: more than the writer's room */
+		memset(big, 'x', sizeof(big) - 1);
+		big[rnd() % (sizeof(big) - 1)] = '\x01';
+		return big;
+	}
+	return pool[rnd() % (sizeof(pool) / sizeof(pool[0]))];
+}
+
+static int rnd_tri(void)
+{
+	return (int)(rnd() % 3) - 1;
+}
+
+static uint64_t rnd_num(void)
+{
+	static const uint64_t edge[] = { 0, 1, 9, 10, 99, 100, UINT64_MAX, 4096, 1ull << 32 };
+
+	return rnd() % 2 ? edge[rnd() % 9] : rnd() >> (rnd() % 64);
+}
+
+static void set_str(char **field, bool may_be_null)
+{
+	const char *v = rnd_str();
+
+	if (may_be_null && rnd() % 4 == 0)
+		return;
+	assert_int_equal(dmabuf_set_str(field, v, strlen(v)), 0);
+}
+
+/*
+ * `ls -j` writes a buffer as one piece of text: random buffers, hostile and
+ * oversized strings among them, must come out byte for byte as the writer's
+ * member-by-member calls write them.
+ */
+static void test_buffer_text(void **state)
+{
+	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
+	struct capture *fast = capture_new(false), *ref = capture_new(false);
+	size_t i, j, k;
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < 2000; i++) {
+		struct dmabuf_buffer *b = dmabuf_buffer_get(s, rnd_num() | 1, true);
+
+		assert_non_null(b);
+		b->size = rnd_num();
+		set_str(&b->exporter, true);
+		set_str(&b->name, true);
+		if (rnd() % 3 == 0)
+			set_str(&b->exp_ops, false);
+		b->file_count = rnd() % 3 ? (long)(rnd() % 100000) : -1;
+		b->exporter_dynamic = rnd_tri();
+		b->violations = rnd() % 3 ? (long)(rnd() % 5) : -1;
+		for (j = rnd() % 4; j > 0; j--) {
+			struct dmabuf_attachment *a = dmabuf_attachment_add(b, rnd_str());
+
+			assert_non_null(a);
+			if (rnd() % 2)
+				set_str(&a->driver, false);
+			a->importer_dynamic = rnd_tri();
+			a->peer2peer = rnd_tri();
+			a->cached = rnd_tri();
+			a->cached_dir = (int)(rnd() % 5) - 1;
+			a->pinned = rnd_tri();
+			a->mismatch = rnd_tri();
+			a->src = (unsigned int)(rnd() % (1u << DMABUF_SRC_COUNT));
+		}
+		for (j = rnd() % 4; j > 0; j--) {
+			struct dmabuf_owner *o = dmabuf_owner_get(b, (pid_t)(rnd() % 100000),
+								  rnd_str());
+
+			assert_non_null(o);
+			for (k = rnd() % 5; k > 0; k--)
+				assert_int_equal(dmabuf_owner_add_fd(o, (int)(rnd() % 70000)), 0);
+			o->nmaps = (unsigned int)(rnd() % 4);
+			o->mapped_bytes = rnd_num();
+		}
+		for (j = 0; j < DMABUF_F__COUNT; j++)
+			b->src[j] = rnd() % 4 ? b->src[j] : (unsigned int)(rnd() % 128);
+		b->seen = (unsigned int)(rnd() % 128);
+	}
+	jw_start_array(fast->jw);
+	jw_start_array(ref->jw);
+	for (i = 0; i < s->n_buf; i++) {
+		dmabuf_json_buffer(fast->jw, s, &s->buf[i]);
+		dmabuf_json_buffer_members(ref->jw, s, &s->buf[i]);
+	}
+	jw_end_array(fast->jw);
+	jw_end_array(ref->jw);
+	assert_false(jw_error(fast->jw));
+	assert_string_equal(capture_text(fast), capture_text(ref));
+	assert_true(fast->len > 2000 * 200);
+	capture_free(fast);
+	capture_free(ref);
+	dmabuf_snapshot_free(s);
+}
+
+/* jw_reserve(): room after a flush, a comma before, NULL when pretty or too large */
+static void test_reserve(void **state)
+{
+	struct capture *c = capture_new(false);
+	char *p;
+	int i;
+
+	(void)state;
+	jw_start_array(c->jw);
+	for (i = 0; i < 3; i++) {
+		p = jw_reserve(c->jw, 8000);
+		assert_non_null(p);
+		p = JP_LIT(p, "\"x\"");
+		jw_commit(c->jw, p);
+	}
+	assert_null(jw_reserve(c->jw, 1u << 20));
+	jw_end_array(c->jw);
+	assert_string_equal(capture_text(c), "[\"x\",\"x\",\"x\"]\n");
+	capture_free(c);
+	c = capture_new(true);
+	assert_null(jw_reserve(c->jw, 10));
+	capture_text(c);
+	capture_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +351,8 @@ int main(void)
 		cmocka_unit_test(test_nesting_errors),
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_provenance_runs),
+		cmocka_unit_test(test_buffer_text),
+		cmocka_unit_test(test_reserve),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -20,6 +20,7 @@
 #include "escape.h"
 #include "trace.h"
 #include "views.h"
+#include "rnd.h"
 
 static struct trace_rec map_rec(void)
 {
@@ -449,16 +450,6 @@ static void ref_line(char *buf, size_t size, const struct dmabuf_trace_event *ev
 	snprintf(buf + n, size - (size_t)n, "%s", det);
 	for (room = strlen(buf); room && buf[room - 1] == ' '; room--)
 		buf[room - 1] = '\0';
-}
-
-static uint64_t rnd_state = 0x2545f4914f6cdd1dull;
-
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
 }
 
 /* A number of any size, often one on a rounding edge of the text form. */
