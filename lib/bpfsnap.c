@@ -681,7 +681,8 @@ static int run_progs(struct dmabuf_snapshot *s, struct run *r, struct snapshot_b
 /* Names each buffer's exporter ops from the SNAP_REC_OPS records. */
 static int resolve_ops(struct dmabuf_snapshot *s, struct bpfsnap_stats *st)
 {
-	const struct bpfsnap_sym *hit = NULL;
+	const struct bpfsnap_sym *hit = NULL, *shared_for = NULL;
+	char *shared = NULL;
 	size_t i, j;
 
 	for (i = 0; i < st->n_ops; i++) {
@@ -695,8 +696,12 @@ static int resolve_ops(struct dmabuf_snapshot *s, struct bpfsnap_stats *st)
 		b = hit ? dmabuf_buffer_get(s, st->ops[i].ino, false) : NULL;
 		if (!b)
 			continue;
-		if (dmabuf_set_str(&b->exp_ops, hit->name, strlen(hit->name)))
+		/* one copy per exporter, shared: arena strings are never freed alone */
+		if (hit != shared_for &&
+		    dmabuf_set_str(s, &shared, hit->name, strlen(hit->name)))
 			return -ENOMEM;
+		shared_for = hit;
+		b->exp_ops = shared;
 		b->src[DMABUF_F_EXP_OPS] |= DMABUF_SRC_BPF;
 	}
 	return 0;

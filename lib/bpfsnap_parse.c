@@ -55,12 +55,12 @@ static int take_buf(struct dmabuf_snapshot *s, const struct snap_buf *r,
 	st->skipping = b->src[DMABUF_F_ATTACHMENTS] & DMABUF_SRC_BPF;
 	st->skip_ino = r->ino;
 	dmabuf_merge_size(b, r->size, DMABUF_SRC_BPF);
-	if (dmabuf_merge_exporter(b, r->exp_name, cstrlen(r->exp_name, sizeof(r->exp_name)),
+	if (dmabuf_merge_exporter(s, b, r->exp_name, cstrlen(r->exp_name, sizeof(r->exp_name)),
 				  DMABUF_SRC_BPF))
 		return -ENOMEM;
 	nlen = cstrlen(r->name, sizeof(r->name));
 	/* a binary copy, exact unless the kernel's name was longer than ours */
-	if (dmabuf_merge_name(b, r->flags & SNAP_BUF_HAS_NAME, r->name, nlen, DMABUF_SRC_BPF,
+	if (dmabuf_merge_name(s, b, r->flags & SNAP_BUF_HAS_NAME, r->name, nlen, DMABUF_SRC_BPF,
 			      !(r->flags & SNAP_BUF_NAME_CUT)))
 		return -ENOMEM;
 	if (r->flags & SNAP_BUF_COUNT_VALID)
@@ -95,8 +95,9 @@ static int take_att(struct dmabuf_snapshot *s, const struct snap_att *r,
 	b = dmabuf_buffer_get(s, r->ino, true);
 	if (!b)
 		return -ENOMEM;
-	a = dmabuf_attachment_add(b, NULL);
-	if (!a || dmabuf_set_str(&a->device, r->dev_name, cstrlen(r->dev_name, sizeof(r->dev_name))))
+	a = dmabuf_attachment_add(s, b, NULL);
+	if (!a || dmabuf_set_str(s, &a->device, r->dev_name,
+				   cstrlen(r->dev_name, sizeof(r->dev_name))))
 		return -ENOMEM;
 	dlen = cstrlen(r->driver, sizeof(r->driver));
 	blen = cstrlen(r->bus, sizeof(r->bus));
@@ -104,7 +105,7 @@ static int take_att(struct dmabuf_snapshot *s, const struct snap_att *r,
 		int n = snprintf(drv, sizeof(drv), "%.*s%s%.*s", (int)blen, r->bus, blen ? "/" : "",
 				 (int)dlen, r->driver);
 
-		if (dmabuf_set_str(&a->driver, drv, (size_t)n))
+		if (dmabuf_set_str(s, &a->driver, drv, (size_t)n))
 			return -ENOMEM;
 	}
 	if (r->flags & SNAP_ATT_HAS_IMPORTER_OPS)
@@ -142,7 +143,7 @@ static struct dmabuf_owner *owner_for(struct dmabuf_snapshot *s, uint64_t ino, _
 	}
 	memcpy(comm, rcomm, SNAP_COMM_LEN);
 	comm[cstrlen(rcomm, SNAP_COMM_LEN)] = '\0';
-	o = b ? dmabuf_owner_get(b, (pid_t)pid, comm) : NULL;
+	o = b ? dmabuf_owner_get(s, b, (pid_t)pid, comm) : NULL;
 	if (!o) {
 		*err = -ENOMEM;
 		return NULL;
@@ -165,7 +166,7 @@ static int take_owner(struct dmabuf_snapshot *s, const struct snap_owner *r,
 		return err;
 	for (i = 0; i < o->nfds && o->fds[i] != (int)r->fd; i++)
 		;
-	if (i == o->nfds && dmabuf_owner_add_fd(o, (int)r->fd))
+	if (i == o->nfds && dmabuf_owner_add_fd(s, o, (int)r->fd))
 		return -ENOMEM;
 	st->owners++;
 	return 0;

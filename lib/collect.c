@@ -121,11 +121,12 @@ void dmabuf_merge_size(struct dmabuf_buffer *b, uint64_t size, unsigned int src)
 	}
 }
 
-int dmabuf_merge_exporter(struct dmabuf_buffer *b, const char *exp, size_t len, unsigned int src)
+int dmabuf_merge_exporter(struct dmabuf_snapshot *s, struct dmabuf_buffer *b, const char *exp,
+			  size_t len, unsigned int src)
 {
 	b->seen |= src;
 	if (!b->src[DMABUF_F_EXPORTER] || !b->exporter) {
-		if (dmabuf_set_str(&b->exporter, exp, len))
+		if (dmabuf_set_str(s, &b->exporter, exp, len))
 			return -ENOMEM;
 		b->src[DMABUF_F_EXPORTER] = src;
 	} else if (strlen(b->exporter) == len && !memcmp(b->exporter, exp, len)) {
@@ -134,8 +135,8 @@ int dmabuf_merge_exporter(struct dmabuf_buffer *b, const char *exp, size_t len, 
 	return 0;
 }
 
-int dmabuf_merge_name(struct dmabuf_buffer *b, bool has_name, const char *name, size_t len,
-		      unsigned int src, bool exact)
+int dmabuf_merge_name(struct dmabuf_snapshot *s, struct dmabuf_buffer *b, bool has_name,
+		      const char *name, size_t len, unsigned int src, bool exact)
 {
 	bool same;
 
@@ -151,10 +152,9 @@ int dmabuf_merge_name(struct dmabuf_buffer *b, bool has_name, const char *name, 
 			return 0;
 	}
 	if (has_name) {
-		if (dmabuf_set_str(&b->name, name, len))
+		if (dmabuf_set_str(s, &b->name, name, len))
 			return -ENOMEM;
 	} else {
-		free(b->name);
 		b->name = NULL;
 	}
 	b->src[DMABUF_F_NAME] = src;
@@ -214,8 +214,6 @@ static void att_fold(struct dmabuf_attachment *high, struct dmabuf_attachment *l
 	fold_tristate(&high->pinned, low->pinned);
 	fold_tristate(&high->mismatch, low->mismatch);
 	high->src |= low->src;
-	free(low->device);
-	free(low->driver);
 }
 
 static bool same_device(const struct dmabuf_attachment *a, const struct dmabuf_attachment *b)

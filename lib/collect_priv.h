@@ -43,9 +43,10 @@ int dmabuf_read_whole(int dirfd, const char *path, char **text, size_t *len);
  * Each also adds SRC to b->seen. 0 or -ENOMEM.
  */
 void dmabuf_merge_size(struct dmabuf_buffer *b, uint64_t size, unsigned int src);
-int dmabuf_merge_exporter(struct dmabuf_buffer *b, const char *exp, size_t len, unsigned int src);
-int dmabuf_merge_name(struct dmabuf_buffer *b, bool has_name, const char *name, size_t len,
-		      unsigned int src, bool exact);
+int dmabuf_merge_exporter(struct dmabuf_snapshot *s, struct dmabuf_buffer *b, const char *exp,
+			  size_t len, unsigned int src);
+int dmabuf_merge_name(struct dmabuf_snapshot *s, struct dmabuf_buffer *b, bool has_name,
+		      const char *name, size_t len, unsigned int src, bool exact);
 void dmabuf_merge_count(struct dmabuf_buffer *b, long count, unsigned int src);
 
 /*

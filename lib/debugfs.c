@@ -78,6 +78,7 @@ struct bi_parser {
 	unsigned int cur_line;
 	bool fence_seen;
 	bool name_open;		/* continuation lines may still extend the name */
+	bool name_sure;		/* no line could have been part of the name (name_exact) */
 	bool has_name;
 	char name[256];
 	size_t name_len;
@@ -98,6 +99,7 @@ struct bline {
 	unsigned int flags, mode;
 	long count;
 	bool has_ino;
+	bool tabbed;
 	const char *exp, *name;
 	size_t exp_len, name_len;
 };
@@ -238,6 +240,7 @@ static bool parse_bline(const char *l, size_t n, int has_ino, struct bline *b)
 	for (i = 0; i < n; i++)
 		tabs += l[i] == '\t';
 	tabbed = tabs >= 4;
+	b->tabbed = tabbed;
 	if (!split_numbers(l, n, tabbed, b, &r))
 		return false;
 	if (tabbed) {
@@ -410,7 +413,7 @@ static void close_name(struct bi_parser *p)
 		return;
 	p->name_open = false;
 	b = dmabuf_buffer_get(p->s, p->cur_ino, false);
-	if (b && dmabuf_merge_name(b, p->has_name, p->name, p->name_len,
+	if (b && dmabuf_merge_name(p->s, b, p->has_name, p->name, p->name_len,
 				   DMABUF_SRC_DEBUGFS, false))
 		p->err = -ENOMEM;
 }
@@ -433,7 +436,7 @@ static void start_buffer(struct bi_parser *p, const struct bline *bl)
 	p->nbuf++;
 	p->bytes += bl->size;
 	b = dmabuf_buffer_get(p->s, key, true);
-	if (!b || dmabuf_merge_exporter(b, bl->exp, bl->exp_len, DMABUF_SRC_DEBUGFS)) {
+	if (!b || dmabuf_merge_exporter(p->s, b, bl->exp, bl->exp_len, DMABUF_SRC_DEBUGFS)) {
 		p->err = -ENOMEM;
 		return;
 	}
@@ -453,11 +456,15 @@ static void start_buffer(struct bi_parser *p, const struct bline *bl)
 	p->name_open = bl->has_ino;
 	p->name_len = 0;
 	p->has_name = false;
+	/* "<none>" may be a name, "" before the "<none>" era may be none */
+	p->name_sure = bl->has_ino && bl->tabbed;
 	if (bl->has_ino && (bl->name_len || p->none_era) &&
 	    !line_is(bl->name, bl->name_len, "<none>")) {
 		p->name_len = bl->name_len < sizeof(p->name) ? bl->name_len : sizeof(p->name);
 		memcpy(p->name, bl->name, p->name_len);
 		p->has_name = true;
+	} else {
+		p->name_sure = false;
 	}
 	if (!bl->has_ino)
 		close_name(p);
@@ -469,6 +476,7 @@ static bool name_continues(struct bi_parser *p, const char *l, size_t n)
 	if (!p->name_open || p->fence_seen || p->name_len + 1 + n > DMABUF_NAME_MAX)
 		return false;
 	p->name[p->name_len++] = '\n';
+	p->name_sure = false;
 	memcpy(p->name + p->name_len, l, n);
 	p->name_len += n;
 	p->has_name = true;
@@ -493,7 +501,7 @@ static void add_device(struct bi_parser *p, const char *l, size_t n)
 		n = sizeof(dev) - 1;
 	memcpy(dev, l, n);
 	dev[n] = '\0';
-	a = dmabuf_attachment_add(b, dev);
+	a = dmabuf_attachment_add(p->s, b, dev);
 	if (!a) {
 		p->err = -ENOMEM;
 		return;
@@ -505,8 +513,14 @@ static void devices_total(struct bi_parser *p, unsigned long long v)
 {
 	struct dmabuf_buffer *b = dmabuf_buffer_get(p->s, p->cur_ino, false);
 
-	if (b)
+	if (b) {
 		b->n_att_reported = v > 0x7fffffff ? 0x7fffffff : (int)v;
+		/*
+		 * A name holding "\n\tAttached Devices:" and more would have added
+		 * lines that this count does not list.
+		 */
+		b->name_exact = p->name_sure && v == p->ndev;
+	}
 	if (v != p->ndev)
 		problem(p, "line %u: buffer of line %u says %llu devices attached, lists %u",
 			p->lineno, p->cur_line, v, p->ndev);
@@ -546,6 +560,8 @@ static void one_line(struct bi_parser *p, const char *l, size_t n)
 			return;
 		}
 		if (is_fence_line(l, n)) {
+			/* unless the name and this line are too long to be one name */
+			p->name_sure &= !p->name_open || p->name_len + 1 + n > DMABUF_NAME_MAX;
 			close_name(p);
 			p->fence_seen = true;
 			return;

@@ -270,8 +270,8 @@ static int score(const struct dmabuf_buffer *b, size_t i, const char *dev, bool 
 	return a->pinned == pinned ? 3 : 2;
 }
 
-static struct dmabuf_attachment *match(struct dmabuf_buffer *b, const char *dev, bool exp_line,
-				       int imp_dyn, int pinned)
+static struct dmabuf_attachment *match(struct dmabuf_snapshot *s, struct dmabuf_buffer *b,
+				       const char *dev, bool exp_line, int imp_dyn, int pinned)
 {
 	size_t i, best = 0;
 	int best_score = 0;
@@ -287,7 +287,7 @@ static struct dmabuf_attachment *match(struct dmabuf_buffer *b, const char *dev,
 		}
 	}
 	if (!best_score) {
-		if (!dmabuf_attachment_add(b, dev))
+		if (!dmabuf_attachment_add(s, b, dev))
 			return NULL;
 		best = b->n_att - 1;
 	}
@@ -313,7 +313,7 @@ static void lab_att(struct lab_parse *p, const struct rec *r, bool exp_line)
 	imp_dyn = imp ? is(imp, "dynamic") : DMABUF_UNKNOWN;
 	pinned = exp_line && get_long(r, "pins", &pins) ? pins > 0 : DMABUF_UNKNOWN;
 	b = dmabuf_buffer_get(p->s, ino, true);
-	if (!b || !(a = match(b, dev, exp_line, imp_dyn, pinned))) {
+	if (!b || !(a = match(p->s, b, dev, exp_line, imp_dyn, pinned))) {
 		p->err = -ENOMEM;
 		return;
 	}

@@ -79,31 +79,76 @@ struct dmabuf_snapshot *dmabuf_snapshot_new(const char *root)
 	return s;
 }
 
-static void buffer_release(struct dmabuf_buffer *b)
-{
-	size_t i;
+/*
+ * Arena chunks: the first 16 KiB (a snapshot of a few buffers, every second
+ * in dmabuf-top), each next one twice the last up to 1 MiB.
+ */
+#define ARENA_FIRST (16 * 1024)
+#define ARENA_MAX (1024 * 1024)
+#define ARENA_ALIGN 16
 
-	free(b->exporter);
-	free(b->name);
-	free(b->exp_ops);
-	for (i = 0; i < b->n_att; i++) {
-		free(b->att[i].device);
-		free(b->att[i].driver);
+struct dmabuf_arena {
+	struct dmabuf_arena *next;
+	size_t used, cap;
+	_Alignas(ARENA_ALIGN) char data[];
+};
+
+void *dmabuf_alloc(struct dmabuf_snapshot *s, size_t size)
+{
+	struct dmabuf_arena *c = s->arena, *n;
+	size_t cap;
+
+	size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+	if (c && c->cap - c->used >= size) {
+		c->used += size;
+		return c->data + c->used - size;
 	}
-	free(b->att);
-	for (i = 0; i < b->n_own; i++)
-		free(b->own[i].fds);
-	free(b->own);
+	cap = c ? (c->cap * 2 > ARENA_MAX ? ARENA_MAX : c->cap * 2) : ARENA_FIRST;
+	if (cap < size)
+		cap = size;
+	n = malloc(sizeof(*n) + cap);
+	if (!n)
+		return NULL;
+	n->cap = cap;
+	n->used = size;
+	if (c && cap == size && c->cap - c->used > ARENA_ALIGN) {
+		/* a block of its own: the current chunk keeps taking small ones */
+		n->next = c->next;
+		c->next = n;
+	} else {
+		n->next = c;
+		s->arena = n;
+	}
+	return n->data;
+}
+
+/*
+ * Arrays in the arena grow by doubling: an array of N elements has room for
+ * the next one unless N is 0 or a power of two of at least 2. Returns the
+ * array with room for element N (a new copy when it had to grow).
+ */
+static void *arena_grow(struct dmabuf_snapshot *s, void *arr, size_t n, size_t elem)
+{
+	void *na;
+
+	if (n == 1 || (n && (n & (n - 1))))
+		return arr;
+	na = dmabuf_alloc(s, (n ? 2 * n : 2) * elem);
+	if (na && n)
+		memcpy(na, arr, n * elem);
+	return na;
 }
 
 void dmabuf_snapshot_free(struct dmabuf_snapshot *s)
 {
-	size_t i;
-
 	if (!s)
 		return;
-	for (i = 0; i < s->n_buf; i++)
-		buffer_release(&s->buf[i]);
+	while (s->arena) {
+		struct dmabuf_arena *next = s->arena->next;
+
+		free(s->arena);
+		s->arena = next;
+	}
 	free(s->buf);
 	free(s->index);
 	free(s->root);
@@ -185,9 +230,10 @@ struct dmabuf_buffer *dmabuf_buffer_get(struct dmabuf_snapshot *s, uint64_t ino,
 	return &s->buf[s->n_buf++];
 }
 
-struct dmabuf_attachment *dmabuf_attachment_add(struct dmabuf_buffer *b, const char *device)
+struct dmabuf_attachment *dmabuf_attachment_add(struct dmabuf_snapshot *s,
+						struct dmabuf_buffer *b, const char *device)
 {
-	struct dmabuf_attachment *na = realloc(b->att, (b->n_att + 1) * sizeof(*na));
+	struct dmabuf_attachment *na = arena_grow(s, b->att, b->n_att, sizeof(*na));
 	struct dmabuf_attachment *a;
 
 	if (!na)
@@ -201,13 +247,14 @@ struct dmabuf_attachment *dmabuf_attachment_add(struct dmabuf_buffer *b, const c
 	a->cached_dir = DMABUF_UNKNOWN;
 	a->pinned = DMABUF_UNKNOWN;
 	a->mismatch = DMABUF_UNKNOWN;
-	if (device && !(a->device = strdup(device)))
+	if (device && dmabuf_set_str(s, &a->device, device, strlen(device)))
 		return NULL;
 	b->n_att++;
 	return a;
 }
 
-struct dmabuf_owner *dmabuf_owner_get(struct dmabuf_buffer *b, pid_t pid, const char *comm)
+struct dmabuf_owner *dmabuf_owner_get(struct dmabuf_snapshot *s, struct dmabuf_buffer *b,
+				      pid_t pid, const char *comm)
 {
 	struct dmabuf_owner *no, *o;
 	size_t i;
@@ -215,7 +262,7 @@ struct dmabuf_owner *dmabuf_owner_get(struct dmabuf_buffer *b, pid_t pid, const 
 	for (i = 0; i < b->n_own; i++)
 		if (b->own[i].pid == pid)
 			return &b->own[i];
-	no = realloc(b->own, (b->n_own + 1) * sizeof(*no));
+	no = arena_grow(s, b->own, b->n_own, sizeof(*no));
 	if (!no)
 		return NULL;
 	b->own = no;
@@ -227,9 +274,9 @@ struct dmabuf_owner *dmabuf_owner_get(struct dmabuf_buffer *b, pid_t pid, const 
 	return o;
 }
 
-int dmabuf_owner_add_fd(struct dmabuf_owner *o, int fd)
+int dmabuf_owner_add_fd(struct dmabuf_snapshot *s, struct dmabuf_owner *o, int fd)
 {
-	int *nf = realloc(o->fds, (o->nfds + 1) * sizeof(*nf));
+	int *nf = arena_grow(s, o->fds, o->nfds, sizeof(*nf));
 
 	if (!nf)
 		return -ENOMEM;
@@ -238,15 +285,14 @@ int dmabuf_owner_add_fd(struct dmabuf_owner *o, int fd)
 	return 0;
 }
 
-int dmabuf_set_str(char **field, const char *value, size_t len)
+int dmabuf_set_str(struct dmabuf_snapshot *s, char **field, const char *value, size_t len)
 {
-	char *copy = malloc(len + 1);
+	char *copy = dmabuf_alloc(s, len + 1);
 
 	if (!copy)
 		return -ENOMEM;
 	memcpy(copy, value, len);
 	copy[len] = '\0';
-	free(*field);
 	*field = copy;
 	return 0;
 }

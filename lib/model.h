@@ -127,6 +127,11 @@ struct dmabuf_buffer {
 	struct dmabuf_owner *own;
 	size_t n_own;
 
+	/*
+	 * bufinfo's name (or its absence) is the buffer's byte for byte: no
+	 * line of its record could have been part of it (debugfs.c)
+	 */
+	bool name_exact;
 	unsigned int src[DMABUF_F__COUNT];	/* provenance per field */
 	unsigned int seen;	/* every source that saw this buffer */
 };
@@ -139,6 +144,7 @@ struct dmabuf_kernel {
 };
 
 struct dmabuf_capture;
+struct dmabuf_arena;
 
 struct dmabuf_snapshot {
 	struct dmabuf_buffer *buf;
@@ -154,6 +160,8 @@ struct dmabuf_snapshot {
 	uint64_t taken_ns;	/* CLOCK_REALTIME when taken */
 	/* set by dmabuf report: the collectors hand it what they read (capture.h) */
 	struct dmabuf_capture *capture;
+	/* the buffers' strings, attachments, owners and fds: freed all at once */
+	struct dmabuf_arena *arena;
 };
 
 struct dmabuf_snapshot *dmabuf_snapshot_new(const char *root);
@@ -164,13 +172,22 @@ void dmabuf_snapshot_free(struct dmabuf_snapshot *s);
  * Creating a buffer may move the others: do not keep a pointer across it.
  */
 struct dmabuf_buffer *dmabuf_buffer_get(struct dmabuf_snapshot *s, uint64_t ino, bool create);
-struct dmabuf_attachment *dmabuf_attachment_add(struct dmabuf_buffer *b, const char *device);
+struct dmabuf_attachment *dmabuf_attachment_add(struct dmabuf_snapshot *s,
+						struct dmabuf_buffer *b, const char *device);
 /* The owner record of PID on B, created when missing. */
-struct dmabuf_owner *dmabuf_owner_get(struct dmabuf_buffer *b, pid_t pid, const char *comm);
-int dmabuf_owner_add_fd(struct dmabuf_owner *o, int fd);
+struct dmabuf_owner *dmabuf_owner_get(struct dmabuf_snapshot *s, struct dmabuf_buffer *b,
+				      pid_t pid, const char *comm);
+int dmabuf_owner_add_fd(struct dmabuf_snapshot *s, struct dmabuf_owner *o, int fd);
 
-/* Setting a field records its source; a string is copied. 0 or -ENOMEM. */
-int dmabuf_set_str(char **field, const char *value, size_t len);
+/*
+ * The model's strings and arrays live in the snapshot's arena: allocated in
+ * large chunks, never freed one by one (a replaced value stays until the
+ * snapshot goes), all freed by dmabuf_snapshot_free(). A snapshot of 10,000
+ * buffers made and freed 50,000 small blocks before.
+ */
+void *dmabuf_alloc(struct dmabuf_snapshot *s, size_t size);
+/* A copy of [VALUE, VALUE+LEN) in S's arena, into *FIELD. 0 or -ENOMEM. */
+int dmabuf_set_str(struct dmabuf_snapshot *s, char **field, const char *value, size_t len);
 
 /* Records the state of source BIT (printf-style detail). */
 void dmabuf_source_set(struct dmabuf_snapshot *s, unsigned int bit,

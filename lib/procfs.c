@@ -13,8 +13,10 @@
  * Cost: per process an openat of its directory, of fd/ (getdents), of maps
  * (read in 64 KiB chunks, parsed in place) and, only when it holds a
  * dma-buf, of comm; per fd one readlinkat; per dma-buf fd one
- * openat+read+close of its fdinfo into a stack buffer. No path strings are
- * built: everything is relative to the process's directory fd.
+ * openat+read+close of its fdinfo into a stack buffer, or on the live system
+ * only an fstatat when bufinfo already gave its buffer whole (known_buffer()).
+ * No path strings are built: everything is relative to the process's
+ * directory fd.
  *
  * Processes and fds that vanish during the scan (ENOENT, ESRCH) are skipped
  * silently: that is what a live system does. Processes of other users that
@@ -45,6 +47,7 @@ struct scan {
 	bool live;
 	char *maps;		/* MAPS_CHUNK bytes, reused for every process */
 	unsigned int nproc, denied, dmabuf_fds, nmaps, no_ino, fdinfo_bad;
+	unsigned int known;	/* dma-buf fds whose fdinfo was not read: known_buffer() */
 	int err;		/* -ENOMEM */
 };
 
@@ -215,13 +218,38 @@ static struct dmabuf_owner *owner_of(struct scan *sc, struct proc *p, uint64_t i
 	if (!b)
 		return NULL;
 	p->held = true;
-	o = dmabuf_owner_get(b, p->pid, proc_comm(sc, p));
+	o = dmabuf_owner_get(sc->s, b, p->pid, proc_comm(sc, p));
 	if (!o)
 		return NULL;
 	b->seen |= DMABUF_SRC_PROCFS;
 	b->src[DMABUF_F_OWNERS] |= DMABUF_SRC_PROCFS;
 	o->src |= DMABUF_SRC_PROCFS;
 	return o;
+}
+
+/*
+ * A buffer bufinfo gave whole: its size, exporter, count and an exact name
+ * (debugfs.c). Its fdinfo would tell nothing more, so on the live system
+ * the fd's inode is taken from the link (one fstatat) and the fdinfo not
+ * read: that read was half of the procfs pass. A report reads it all the
+ * same: the captured tree must replay without the live system.
+ */
+static struct dmabuf_buffer *known_buffer(struct scan *sc, int fddir, const char *fdname,
+					  uint64_t *ino)
+{
+	struct dmabuf_buffer *b;
+	struct stat st;
+
+	if (!sc->live || sc->s->capture || !(sc->s->used & DMABUF_SRC_DEBUGFS))
+		return NULL;
+	if (fstatat(fddir, fdname, &st, 0))
+		return NULL;
+	*ino = st.st_ino;
+	b = dmabuf_buffer_get(sc->s, st.st_ino, false);
+	if (!b || !(b->seen & DMABUF_SRC_DEBUGFS) || !b->name_exact || b->file_count < 0 ||
+	    !b->exporter)
+		return NULL;
+	return b;
 }
 
 /* One dma-buf fd: its fdinfo (or the link's inode) names the buffer. */
@@ -236,6 +264,14 @@ static void scan_fd(struct scan *sc, struct proc *p, int fddir, int *fdinfodir, 
 	uint64_t ino = 0;
 
 	sc->dmabuf_fds++;
+	if (known_buffer(sc, fddir, fdname, &ino)) {
+		sc->known++;
+		o = owner_of(sc, p, ino);
+		if (!o || dmabuf_owner_add_fd(sc->s, o, atoi(fdname)))
+			sc->err = -ENOMEM;
+		return;
+	}
+	ino = 0;
 	if (*fdinfodir < 0)
 		*fdinfodir = openat(p->dirfd, "fdinfo", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	n = *fdinfodir < 0 ? -errno : dmabuf_read_small(*fdinfodir, fdname, text, sizeof(text));
@@ -263,7 +299,7 @@ static void scan_fd(struct scan *sc, struct proc *p, int fddir, int *fdinfodir, 
 		return;
 	}
 	o = owner_of(sc, p, ino);
-	if (!o || dmabuf_owner_add_fd(o, atoi(fdname))) {
+	if (!o || dmabuf_owner_add_fd(sc->s, o, atoi(fdname))) {
 		sc->err = -ENOMEM;
 		return;
 	}
@@ -274,8 +310,8 @@ static void scan_fd(struct scan *sc, struct proc *p, int fddir, int *fdinfodir, 
 	b->src[DMABUF_F_OWNERS] |= DMABUF_SRC_FDINFO;
 	dmabuf_merge_size(b, fi.size, DMABUF_SRC_FDINFO);
 	dmabuf_merge_count(b, fi.count, DMABUF_SRC_FDINFO);
-	if (dmabuf_merge_exporter(b, fi.exp_name, strlen(fi.exp_name), DMABUF_SRC_FDINFO) ||
-	    dmabuf_merge_name(b, fi.has_name, fi.name, strlen(fi.name), DMABUF_SRC_FDINFO,
+	if (dmabuf_merge_exporter(sc->s, b, fi.exp_name, strlen(fi.exp_name), DMABUF_SRC_FDINFO) ||
+	    dmabuf_merge_name(sc->s, b, fi.has_name, fi.name, strlen(fi.name), DMABUF_SRC_FDINFO,
 			      fi.has_name))
 		sc->err = -ENOMEM;
 }
@@ -498,7 +534,11 @@ static void set_status(struct scan *sc, pid_t only)
 		else
 			dmabuf_source_set(sc->s, SRC_FDINFO_I, DMABUF_SOURCE_PARTIAL, 0, "%s",
 					  bad);
-	} else
+	} else if (sc->known)
+		dmabuf_source_set(sc->s, SRC_FDINFO_I, st, err,
+				  "%u dma-buf fds, %u of them read (bufinfo gave the others' buffers "
+				  "whole)%s", sc->dmabuf_fds, sc->dmabuf_fds - sc->known, extra);
+	else
 		dmabuf_source_set(sc->s, SRC_FDINFO_I, st, err, "%u dma-buf fds%s",
 				  sc->dmabuf_fds, extra);
 }

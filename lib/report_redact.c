@@ -197,7 +197,7 @@ int dmabuf_redact_snapshot(struct dmabuf_redact *r, struct dmabuf_snapshot *s)
 			if (dmabuf_redact_learn(r, REDACT_NAME, b->name, len))
 				return -ENOMEM;
 			dmabuf_redact_token(REDACT_NAME, b->name, len, tok);
-			if (dmabuf_set_str(&b->name, tok, strlen(tok)))
+			if (dmabuf_set_str(s, &b->name, tok, strlen(tok)))
 				return -ENOMEM;
 		}
 		for (j = 0; j < b->n_own; j++) {

@@ -53,7 +53,7 @@ static int one_buffer(struct dmabuf_snapshot *s, int dirfd, const char *name, ui
 	if (exp[ne - 1] == '\n')
 		ne--;
 	b = dmabuf_buffer_get(s, ino, true);
-	if (!b || dmabuf_merge_exporter(b, exp, (size_t)ne, DMABUF_SRC_SYSFS))
+	if (!b || dmabuf_merge_exporter(s, b, exp, (size_t)ne, DMABUF_SRC_SYSFS))
 		return -ENOMEM;
 	dmabuf_merge_size(b, v, DMABUF_SRC_SYSFS);
 	return 0;

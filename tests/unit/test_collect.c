@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -265,12 +266,12 @@ static void test_attachment_merge(void **state)
 
 	(void)state;
 	b = dmabuf_buffer_get(s, 7, true);
-	a = dmabuf_attachment_add(b, "vgem");
+	a = dmabuf_attachment_add(s, b, "vgem");
 	a->src = BPF;
 	a->importer_dynamic = 0;
-	a->driver = strdup("platform/vgem");
+	assert_int_equal(dmabuf_set_str(s, &a->driver, "platform/vgem", 13), 0);
 	b = dmabuf_buffer_get(s, 11, true);
-	a = dmabuf_attachment_add(b, "dmabuf_lab_imp.0");
+	a = dmabuf_attachment_add(s, b, "dmabuf_lab_imp.0");
 	a->src = BPF;
 	a->peer2peer = 0;
 	assert_int_equal(dmabuf_collect(s, &o), 0);
@@ -447,6 +448,56 @@ static void test_parse_sources(void **state)
 	assert_non_null(strstr(why, "no source named"));
 }
 
+/*
+ * The model's arrays and strings live in the snapshot's arena: arrays that
+ * grow past several chunks keep every element, a block larger than a chunk
+ * does not disturb the small ones around it, replaced strings stay valid.
+ */
+static void test_arena(void **state)
+{
+	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
+	size_t big = 3u << 20, i, j;
+	char *text = malloc(big), *kept;
+	struct dmabuf_buffer *b;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(text);
+	memset(text, 'n', big);
+	b = dmabuf_buffer_get(s, 42, true);
+	assert_non_null(b);
+	assert_int_equal(dmabuf_set_str(s, &b->exporter, "system", 6), 0);
+	kept = b->exporter;
+	for (i = 0; i < 3000; i++) {
+		struct dmabuf_owner *o = dmabuf_owner_get(s, b, (pid_t)(i + 1), "holder");
+
+		assert_non_null(o);
+		for (j = 0; j <= i % 9; j++)
+			assert_int_equal(dmabuf_owner_add_fd(s, o, (int)(i * 10 + j)), 0);
+		if (i == 1500)
+			assert_int_equal(dmabuf_set_str(s, &b->name, text, big), 0);
+		if (i % 100 == 0)
+			assert_non_null(dmabuf_attachment_add(s, b, "vgem"));
+	}
+	assert_int_equal(dmabuf_set_str(s, &b->exporter, "vgem", 4), 0);
+	assert_string_equal(kept, "system");
+	assert_string_equal(b->exporter, "vgem");
+	assert_int_equal(strlen(b->name), big);
+	assert_int_equal(b->n_own, 3000);
+	assert_int_equal(b->n_att, 30);
+	for (i = 0; i < b->n_own; i++) {
+		assert_int_equal(b->own[i].pid, (pid_t)(i + 1));
+		assert_string_equal(b->own[i].comm, "holder");
+		assert_int_equal(b->own[i].nfds, i % 9 + 1);
+		for (j = 0; j < b->own[i].nfds; j++)
+			assert_int_equal(b->own[i].fds[j], (int)(i * 10 + j));
+	}
+	for (i = 0; i < b->n_att; i++)
+		assert_string_equal(b->att[i].device, "vgem");
+	free(text);
+	dmabuf_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_lab_missing),
 		cmocka_unit_test(test_sysfs),
 		cmocka_unit_test(test_parse_sources),
+		cmocka_unit_test(test_arena),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -238,13 +238,13 @@ static uint64_t rnd_num(void)
 	return rnd() % 2 ? edge[rnd() % 9] : rnd() >> (rnd() % 64);
 }
 
-static void set_str(char **field, bool may_be_null)
+static void set_str(struct dmabuf_snapshot *s, char **field, bool may_be_null)
 {
 	const char *v = rnd_str();
 
 	if (may_be_null && rnd() % 4 == 0)
 		return;
-	assert_int_equal(dmabuf_set_str(field, v, strlen(v)), 0);
+	assert_int_equal(dmabuf_set_str(s, field, v, strlen(v)), 0);
 }
 
 /*
@@ -265,19 +265,19 @@ static void test_buffer_text(void **state)
 
 		assert_non_null(b);
 		b->size = rnd_num();
-		set_str(&b->exporter, true);
-		set_str(&b->name, true);
+		set_str(s, &b->exporter, true);
+		set_str(s, &b->name, true);
 		if (rnd() % 3 == 0)
-			set_str(&b->exp_ops, false);
+			set_str(s, &b->exp_ops, false);
 		b->file_count = rnd() % 3 ? (long)(rnd() % 100000) : -1;
 		b->exporter_dynamic = rnd_tri();
 		b->violations = rnd() % 3 ? (long)(rnd() % 5) : -1;
 		for (j = rnd() % 4; j > 0; j--) {
-			struct dmabuf_attachment *a = dmabuf_attachment_add(b, rnd_str());
+			struct dmabuf_attachment *a = dmabuf_attachment_add(s, b, rnd_str());
 
 			assert_non_null(a);
 			if (rnd() % 2)
-				set_str(&a->driver, false);
+				set_str(s, &a->driver, false);
 			a->importer_dynamic = rnd_tri();
 			a->peer2peer = rnd_tri();
 			a->cached = rnd_tri();
@@ -287,12 +287,12 @@ static void test_buffer_text(void **state)
 			a->src = (unsigned int)(rnd() % (1u << DMABUF_SRC_COUNT));
 		}
 		for (j = rnd() % 4; j > 0; j--) {
-			struct dmabuf_owner *o = dmabuf_owner_get(b, (pid_t)(rnd() % 100000),
+			struct dmabuf_owner *o = dmabuf_owner_get(s, b, (pid_t)(rnd() % 100000),
 								  rnd_str());
 
 			assert_non_null(o);
 			for (k = rnd() % 5; k > 0; k--)
-				assert_int_equal(dmabuf_owner_add_fd(o, (int)(rnd() % 70000)), 0);
+				assert_int_equal(dmabuf_owner_add_fd(s, o, (int)(rnd() % 70000)), 0);
 			o->nmaps = (unsigned int)(rnd() % 4);
 			o->mapped_bytes = rnd_num();
 		}
