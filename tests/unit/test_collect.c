@@ -498,6 +498,38 @@ static void test_arena(void **state)
 	dmabuf_snapshot_free(s);
 }
 
+/* Finishing sorts by inode whatever the order the collectors added them in. */
+static void test_finish_order(void **state)
+{
+	size_t n = 1000, i, k;
+
+	(void)state;
+	for (k = 0; k < 4; k++) {
+		struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
+
+		assert_non_null(s);
+		for (i = 0; i < n; i++) {
+			/* ascending, descending, scattered, descending but for a swap */
+			uint64_t ino = k == 0 ? i + 1 : k == 1 ? n - i : k == 2 ? (i * 7919) % n + 1
+				     : i == 10 ? n - 20 : i == 20 ? n - 10 : n - i;
+			struct dmabuf_buffer *b = dmabuf_buffer_get(s, ino, true);
+
+			assert_non_null(b);
+			b->size = ino * 4096;
+		}
+		assert_int_equal(s->n_buf, n);
+		dmabuf_snapshot_finish(s);
+		for (i = 0; i < n; i++) {
+			struct dmabuf_buffer *b = dmabuf_buffer_get(s, i + 1, false);
+
+			assert_int_equal(s->buf[i].ino, i + 1);
+			assert_ptr_equal(b, &s->buf[i]);
+			assert_int_equal(b->size, (i + 1) * 4096);
+		}
+		dmabuf_snapshot_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_sysfs),
 		cmocka_unit_test(test_parse_sources),
 		cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_finish_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
