@@ -6,7 +6,7 @@
 #include "json.h"
 
 #define JW_MAX_DEPTH 32
-#define JW_BUF 8192
+#define JW_BUF 65536
 
 /*
  * Output is gathered in buf and handed to the FILE in large pieces: at the
@@ -212,36 +212,50 @@ char *jp_str(char *p, const char *s)
 	return s ? jp_str_len(p, s, strlen(s)) : JP_LIT(p, "null");
 }
 
-char *jp_digits(char *d, uint64_t v)
-{
-	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-				    "25262728293031323334353637383940414243444546474849"
-				    "50515253545556575859606162636465666768697071727374"
-				    "75767778798081828384858687888990919293949596979899";
-	char *p = d + 20;
+static const char jp_pairs[] = "00010203040506070809101112131415161718192021222324"
+			       "25262728293031323334353637383940414243444546474849"
+			       "50515253545556575859606162636465666768697071727374"
+			       "75767778798081828384858687888990919293949596979899";
 
+/* V's digits written backwards from E (exclusive); returns where they start */
+static char *jp_digits_to(char *e, uint64_t v)
+{
 	while (v >= 100) {
 		unsigned int r = (unsigned int)(v % 100);
 
 		v /= 100;
-		p -= 2;
-		memcpy(p, pairs + 2 * r, 2);
+		e -= 2;
+		memcpy(e, jp_pairs + 2 * r, 2);
 	}
 	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
+		e -= 2;
+		memcpy(e, jp_pairs + 2 * v, 2);
 	} else {
-		*--p = (char)('0' + v);
+		*--e = (char)('0' + v);
 	}
-	return p;
+	return e;
+}
+
+char *jp_digits(char *d, uint64_t v)
+{
+	return jp_digits_to(d + 20, v);
 }
 
 char *jp_uint(char *p, uint64_t v)
 {
-	char d[20], *q = jp_digits(d, v);
-	size_t n = (size_t)(d + 20 - q);
+	static const uint64_t pow10[] = {
+		10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+		1000000000000ull, 10000000000000ull, 100000000000000ull,
+		1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+		1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned int n = 1;
 
-	memcpy(p, q, n);
+	/* the length first, so the digits go straight to their place */
+	while (n < 20 && v >= pow10[n - 1])
+		n++;
+	jp_digits_to(p + n, v);
 	return p + n;
 }
 
@@ -335,7 +349,7 @@ void jw_string(struct json_writer *jw, const char *s)
 /* Decimal digits of V, NEG with a minus sign. */
 static void jw_digits(struct json_writer *jw, uint64_t v, bool neg)
 {
-	char d[21], *p = jp_digits(d + 1, v);
+	char d[21], *p = jp_digits_to(d + 21, v);
 
 	if (neg)
 		*--p = '-';

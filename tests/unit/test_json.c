@@ -216,9 +216,9 @@ static const char *rnd_str(void)
 		"\x1b[31mred\x1b[0m", "tab\there", "nl\nline", "bad\xff\xfeutf8", "caf\xc3\xa9",
 		"0000:00:02.0", "platform/vgem",
 	};
-	static char big[3000];
+	static char big[20000];
 
-	if (rnd() % 40 == 0) {	/* 15 KiB quoted at worst: more than the writer's room */
+	if (rnd() % 40 == 0) {	/* 100 KiB quoted at worst: more than the writer's room */
 		memset(big, 'x', sizeof(big) - 1);
 		big[rnd() % (sizeof(big) - 1)] = '\x01';
 		return big;
@@ -326,7 +326,7 @@ static void test_reserve(void **state)
 	(void)state;
 	jw_start_array(c->jw);
 	for (i = 0; i < 3; i++) {
-		p = jw_reserve(c->jw, 8000);
+		p = jw_reserve(c->jw, 30000);
 		assert_non_null(p);
 		p = JP_LIT(p, "\"x\"");
 		jw_commit(c->jw, p);
