@@ -330,6 +330,38 @@ static void test_newline_name_limit(void **state_)
 	free(text);
 }
 
+/*
+ * name_exact: set where no line of the record could have been part of the
+ * name, so procfs may skip the buffer's fdinfo (procfs.c known_buffer()).
+ */
+static void test_name_exact(void **state_)
+{
+	char *text = read_fixture("6.1", BUFINFO, NULL);
+	char *v = edit(text, "\tlab-static\n\tAttached Devices:\n\tdmabuf_lab_imp.0\nTotal 1",
+		       "\tlab-static\n\tAttached Devices:\n\tdmabuf_lab_imp.0\nTotal 2");
+	char *w = edit(text, "\tlab-cached\n", "\tlab\n\tShared fence: x\n");
+	struct dmabuf_snapshot *s = parse_str(text);
+
+	(void)state_;
+	assert_true(must_buf(s, 10)->name_exact);	/* a name, its record as usual */
+	assert_true(must_buf(s, 5)->name_exact);	/* "" in a "<none>" file: named "" */
+	assert_true(must_buf(s, 2)->name_exact);	/* a fence line too long to be in it */
+	assert_true(must_buf(s, 1)->name_exact);
+	assert_false(must_buf(s, 6)->name_exact);	/* "<none>": none, or named so */
+	assert_false(must_buf(s, 4)->name_exact);	/* "two\nlines" */
+	dmabuf_snapshot_free(s);
+	s = parse_str(v);	/* a device line more or less than its total */
+	assert_false(must_buf(s, 7)->name_exact);
+	assert_true(must_buf(s, 10)->name_exact);
+	dmabuf_snapshot_free(s);
+	s = parse_str(w);	/* "lab\n\tShared fence: x" fits a name */
+	assert_false(must_buf(s, 9)->name_exact);
+	dmabuf_snapshot_free(s);
+	free(w);
+	free(v);
+	free(text);
+}
+
 /* --- broken files -------------------------------------------------------- */
 
 /* Cut in the middle of lab-static's buffer line (line 22). */
@@ -551,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_spaces),
 		cmocka_unit_test(test_odd_exporter_and_name),
 		cmocka_unit_test(test_newline_name_limit),
+		cmocka_unit_test(test_name_exact),
 		cmocka_unit_test(test_cut_mid_line),
 		cmocka_unit_test(test_cut_no_footer),
 		cmocka_unit_test(test_footer_mismatch),
