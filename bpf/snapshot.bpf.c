@@ -137,6 +137,8 @@ struct scratch {
 	struct snap_owner o;
 	struct snap_ops ops;
 	struct snap_map m;
+	/* the ops this CPU named last, in which session, for which buffer (emit_ops) */
+	__u64 named_ops, named_session, named_ino;
 };
 
 /* Records are built here: they are too large for the 512-byte stack. */
@@ -401,14 +403,23 @@ static __always_inline int emit_ops(struct seq_file *seq, __u64 session, __u64 o
 
 	if (!ops)
 		return 0;
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 0;
+	/*
+	 * Buffers of one exporter mostly come in a row: the ops this CPU named
+	 * last in this session, for another buffer, are named (no map lookup).
+	 */
+	if (sc->named_ops == ops && sc->named_session == session && sc->named_ino != ino)
+		return 0;
 	by = bpf_map_lookup_elem(&ops_named, &key);
+	sc->named_ops = ops;
+	sc->named_session = session;
+	sc->named_ino = by ? *by : ino;
 	if (by && *by != ino)
 		return 0;
 	if (!by)
 		bpf_map_update_elem(&ops_named, &key, &ino, BPF_NOEXIST);
-	sc = bpf_map_lookup_elem(&scratch, &zero);
-	if (!sc)
-		return 0;
 	set_hdr(&sc->ops.hdr, SNAP_REC_OPS, sizeof(sc->ops), 0);
 	sc->ops.addr = ops;
 	BPF_SNPRINTF(sc->ops.name, sizeof(sc->ops.name), "%ps", ops);

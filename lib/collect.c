@@ -126,7 +126,7 @@ int dmabuf_merge_exporter(struct dmabuf_snapshot *s, struct dmabuf_buffer *b, co
 {
 	b->seen |= src;
 	if (!b->src[DMABUF_F_EXPORTER] || !b->exporter) {
-		if (dmabuf_set_str(s, &b->exporter, exp, len))
+		if (dmabuf_set_str_shared(s, &b->exporter, exp, len))
 			return -ENOMEM;
 		b->src[DMABUF_F_EXPORTER] = src;
 	} else if (strlen(b->exporter) == len && !memcmp(b->exporter, exp, len)) {

@@ -85,7 +85,7 @@ struct dmabuf_snapshot *dmabuf_snapshot_new(const char *root)
  */
 #define ARENA_FIRST (16 * 1024)
 #define ARENA_MAX (1024 * 1024)
-#define ARENA_ALIGN 16
+#define ARENA_ALIGN 8	/* the model's largest member type */
 
 struct dmabuf_arena {
 	struct dmabuf_arena *next;
@@ -123,17 +123,17 @@ void *dmabuf_alloc(struct dmabuf_snapshot *s, size_t size)
 }
 
 /*
- * Arrays in the arena grow by doubling: an array of N elements has room for
- * the next one unless N is 0 or a power of two of at least 2. Returns the
- * array with room for element N (a new copy when it had to grow).
+ * Arrays in the arena grow by doubling: an array of N elements is full when
+ * N is 0 or a power of two (a buffer's one owner takes room for one).
+ * Returns the array with room for element N (a new copy when it had to grow).
  */
 static void *arena_grow(struct dmabuf_snapshot *s, void *arr, size_t n, size_t elem)
 {
 	void *na;
 
-	if (n == 1 || (n && (n & (n - 1))))
+	if (n & (n - 1))
 		return arr;
-	na = dmabuf_alloc(s, (n ? 2 * n : 2) * elem);
+	na = dmabuf_alloc(s, (n ? 2 * n : 1) * elem);
 	if (na && n)
 		memcpy(na, arr, n * elem);
 	return na;
@@ -294,6 +294,17 @@ int dmabuf_set_str(struct dmabuf_snapshot *s, char **field, const char *value, s
 	memcpy(copy, value, len);
 	copy[len] = '\0';
 	*field = copy;
+	return 0;
+}
+
+int dmabuf_set_str_shared(struct dmabuf_snapshot *s, char **field, const char *value, size_t len)
+{
+	if (!s->shared || s->shared_len != len || memcmp(s->shared, value, len)) {
+		if (dmabuf_set_str(s, &s->shared, value, len))
+			return -ENOMEM;
+		s->shared_len = len;
+	}
+	*field = s->shared;
 	return 0;
 }
 

@@ -162,6 +162,8 @@ struct dmabuf_snapshot {
 	struct dmabuf_capture *capture;
 	/* the buffers' strings, attachments, owners and fds: freed all at once */
 	struct dmabuf_arena *arena;
+	char *shared;		/* the last string dmabuf_set_str_shared() made */
+	size_t shared_len;
 };
 
 struct dmabuf_snapshot *dmabuf_snapshot_new(const char *root);
@@ -188,6 +190,8 @@ int dmabuf_owner_add_fd(struct dmabuf_snapshot *s, struct dmabuf_owner *o, int f
 void *dmabuf_alloc(struct dmabuf_snapshot *s, size_t size);
 /* A copy of [VALUE, VALUE+LEN) in S's arena, into *FIELD. 0 or -ENOMEM. */
 int dmabuf_set_str(struct dmabuf_snapshot *s, char **field, const char *value, size_t len);
+/* The same for a value that repeats from buffer to buffer (an exporter): one copy while it does */
+int dmabuf_set_str_shared(struct dmabuf_snapshot *s, char **field, const char *value, size_t len);
 
 /* Records the state of source BIT (printf-style detail). */
 void dmabuf_source_set(struct dmabuf_snapshot *s, unsigned int bit,
