@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,34 +226,40 @@ int bpfsnap_parse(struct dmabuf_snapshot *s, const void *data, size_t len,
 			struct snap_owner o;
 			struct snap_ops n;
 			struct snap_map m;
-		} r;
+		} copy;
+		const void *r = p + used;
+		struct snap_hdr h;
 		size_t want;
 		int err;
 
-		memcpy(&r.h, p + used, sizeof(r.h));
-		switch (r.h.kind) {
-		case SNAP_REC_BUF: want = sizeof(r.b); break;
-		case SNAP_REC_ATT: want = sizeof(r.a); break;
-		case SNAP_REC_OWNER: want = sizeof(r.o); break;
-		case SNAP_REC_OPS: want = sizeof(r.n); break;
-		case SNAP_REC_MAP: want = sizeof(r.m); break;
+		memcpy(&h, r, sizeof(h));
+		switch (h.kind) {
+		case SNAP_REC_BUF: want = sizeof(copy.b); break;
+		case SNAP_REC_ATT: want = sizeof(copy.a); break;
+		case SNAP_REC_OWNER: want = sizeof(copy.o); break;
+		case SNAP_REC_OPS: want = sizeof(copy.n); break;
+		case SNAP_REC_MAP: want = sizeof(copy.m); break;
 		default: return -EBADMSG;
 		}
-		if (r.h.size != want)
+		if (h.size != want)
 			return -EBADMSG;
 		if (len - used < want)
 			break;
-		memcpy(&r, p + used, want);
-		if (r.h.kind == SNAP_REC_BUF)
-			err = take_buf(s, &r.b, st);
-		else if (r.h.kind == SNAP_REC_ATT)
-			err = take_att(s, &r.a, st);
-		else if (r.h.kind == SNAP_REC_OWNER)
-			err = take_owner(s, &r.o, st);
-		else if (r.h.kind == SNAP_REC_MAP)
-			err = take_map(s, &r.m, st);
+		/* records are multiples of 8 bytes: read in place when aligned */
+		if ((uintptr_t)r % _Alignof(typeof(copy))) {
+			memcpy(&copy, r, want);
+			r = &copy;
+		}
+		if (h.kind == SNAP_REC_BUF)
+			err = take_buf(s, r, st);
+		else if (h.kind == SNAP_REC_ATT)
+			err = take_att(s, r, st);
+		else if (h.kind == SNAP_REC_OWNER)
+			err = take_owner(s, r, st);
+		else if (h.kind == SNAP_REC_MAP)
+			err = take_map(s, r, st);
 		else
-			err = take_ops(&r.n, st);
+			err = take_ops(r, st);
 		if (err)
 			return err;
 		used += want;

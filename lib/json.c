@@ -178,7 +178,7 @@ bool jp_plain(const char *s, size_t *len)
 }
 
 /* The string [S, S+LEN) quoted at P: dmabuf_escape(), then '"' and '\' escaped. */
-static char *jp_str_len(char *p, const char *s, size_t len)
+char *jp_strn(char *p, const char *s, size_t len)
 {
 	char esc[4 * 160 + 1], *big = NULL;
 	const char *e;
@@ -209,7 +209,7 @@ static char *jp_str_len(char *p, const char *s, size_t len)
 
 char *jp_str(char *p, const char *s)
 {
-	return s ? jp_str_len(p, s, strlen(s)) : JP_LIT(p, "null");
+	return s ? jp_strn(p, s, strlen(s)) : JP_LIT(p, "null");
 }
 
 static const char jp_pairs[] = "00010203040506070809101112131415161718192021222324"
@@ -281,7 +281,7 @@ static void jw_quoted(struct json_writer *jw, const char *s, size_t len)
 	if (need <= JW_BUF) {
 		if (JW_BUF - jw->len < need)
 			jw_flush(jw);
-		jw->len = (size_t)(jp_str_len(jw->buf + jw->len, s, len) - jw->buf);
+		jw->len = (size_t)(jp_strn(jw->buf + jw->len, s, len) - jw->buf);
 		return;
 	}
 	big = malloc(need);
@@ -290,7 +290,7 @@ static void jw_quoted(struct json_writer *jw, const char *s, size_t len)
 		jw_put(jw, "null", 4);
 		return;
 	}
-	end = jp_str_len(big, s, len);
+	end = jp_strn(big, s, len);
 	jw_put(jw, big, (size_t)(end - big));
 	free(big);
 }

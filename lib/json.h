@@ -85,6 +85,8 @@ char *jp_digits(char *d, uint64_t v);
 char *jp_uint(char *p, uint64_t v);
 char *jp_int(char *p, int64_t v);
 char *jp_str(char *p, const char *s);
+/* jp_str() of the LEN bytes at S (not NULL) */
+char *jp_strn(char *p, const char *s, size_t len);
 char *jp_tri(char *p, int v);
 /* S needs no escaping (printable ASCII without '"' and '\'); LEN is its length */
 bool jp_plain(const char *s, size_t *len);

@@ -164,7 +164,7 @@ static size_t ino_hash(uint64_t ino, size_t cap)
 /* Index slots hold position + 1; 0 is empty. */
 static int index_rebuild(struct dmabuf_snapshot *s, size_t cap)
 {
-	size_t *idx = calloc(cap, sizeof(*idx));
+	uint32_t *idx = calloc(cap, sizeof(*idx));
 	size_t i;
 
 	if (!idx)
@@ -174,7 +174,7 @@ static int index_rebuild(struct dmabuf_snapshot *s, size_t cap)
 
 		while (idx[h])
 			h = (h + 1) & (cap - 1);
-		idx[h] = i + 1;
+		idx[h] = (uint32_t)(i + 1);
 	}
 	free(s->index);
 	s->index = idx;
@@ -208,7 +208,7 @@ struct dmabuf_buffer *dmabuf_buffer_get(struct dmabuf_snapshot *s, uint64_t ino,
 			if (s->buf[s->index[h] - 1].ino == ino)
 				return &s->buf[s->index[h] - 1];
 	}
-	if (!create)
+	if (!create || s->n_buf >= UINT32_MAX - 1)	/* the index holds positions + 1 */
 		return NULL;
 	if (s->n_buf == s->cap_buf) {
 		size_t cap = s->cap_buf ? s->cap_buf * 2 : 64;
@@ -226,7 +226,7 @@ struct dmabuf_buffer *dmabuf_buffer_get(struct dmabuf_snapshot *s, uint64_t ino,
 	buffer_init(&s->buf[s->n_buf], ino);
 	for (h = ino_hash(ino, s->index_cap); s->index[h]; h = (h + 1) & (s->index_cap - 1))
 		;
-	s->index[h] = s->n_buf + 1;
+	s->index[h] = (uint32_t)(s->n_buf + 1);
 	return &s->buf[s->n_buf++];
 }
 

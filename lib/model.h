@@ -101,12 +101,12 @@ struct dmabuf_attachment {
 
 struct dmabuf_owner {
 	pid_t pid;
-	char comm[17];		/* raw /proc/PID/comm, escape before printing */
 	unsigned int nfds;	/* fds of this process on the buffer */
 	int *fds;		/* their numbers (nfds of them) */
-	unsigned int nmaps;	/* mappings of the buffer in /proc/PID/maps */
 	uint64_t mapped_bytes;	/* their total length */
+	unsigned int nmaps;	/* mappings of the buffer in /proc/PID/maps */
 	unsigned int src;
+	char comm[17];		/* raw /proc/PID/comm, escape before printing */
 };
 
 struct dmabuf_buffer {
@@ -149,8 +149,8 @@ struct dmabuf_arena;
 struct dmabuf_snapshot {
 	struct dmabuf_buffer *buf;
 	size_t n_buf, cap_buf;
-	/* open-addressing index ino -> buf position */
-	size_t *index;
+	/* open-addressing index ino -> buf position + 1 (0: empty) */
+	uint32_t *index;
 	size_t index_cap;
 
 	char *root;		/* the root directory read ("/" or a captured tree) */

@@ -142,9 +142,18 @@ static char *put_tri(char *p, int v)
 	return v ? JP_LIT(p, "true") : JP_LIT(p, "false");
 }
 
-static size_t str_max(const char *s)
+/* A string member's length (0 for NULL) and the most it takes quoted */
+static size_t str_len(const char *s, size_t *max)
 {
-	return s ? JP_STR_MAX(strlen(s)) : 4;
+	size_t len = s ? strlen(s) : 0;
+
+	*max += s ? JP_STR_MAX(len) : 4;
+	return len;
+}
+
+static char *put_str(char *p, const char *s, size_t len)
+{
+	return s ? jp_strn(p, s, len) : JP_LIT(p, "null");
 }
 
 /* Member names, numbers and literals: what a buffer, attachment, owner holds besides strings */
@@ -212,15 +221,19 @@ static char *put_owner(char *p, const struct dmabuf_owner *o)
 static bool json_buffer_text(struct json_writer *jw, const struct dmabuf_snapshot *s,
 			     const struct dmabuf_buffer *b)
 {
-	size_t n, i, plen;
+	size_t n = BUF_FIXED, i, plen, exp_len, name_len, ops_len;
 	const char *prov;
 	char *p;
 
 	if (jw_is_pretty(jw) || !(prov = provenance_text(b, &plen)))
 		return false;
-	n = BUF_FIXED + str_max(b->exporter) + str_max(b->name) + str_max(b->exp_ops) + plen;
+	exp_len = str_len(b->exporter, &n);
+	name_len = str_len(b->name, &n);
+	ops_len = str_len(b->exp_ops, &n);
+	n += plen;
 	for (i = 0; i < b->n_att; i++)
-		n += ATT_FIXED + str_max(b->att[i].device) + str_max(b->att[i].driver) +
+		n += ATT_FIXED + JP_STR_MAX(strlen(b->att[i].device ? b->att[i].device : "")) +
+		     JP_STR_MAX(strlen(b->att[i].driver ? b->att[i].driver : "")) +
 		     JP_STR_MAX(96);
 	for (i = 0; i < b->n_own; i++)
 		n += OWN_FIXED + JP_STR_MAX(sizeof(b->own[i].comm)) +
@@ -233,15 +246,15 @@ static bool json_buffer_text(struct json_writer *jw, const struct dmabuf_snapsho
 	p = JP_LIT(p, ",\"size\":");
 	p = jp_uint(p, b->size);
 	p = JP_LIT(p, ",\"exporter\":");
-	p = jp_str(p, b->exporter);
+	p = put_str(p, b->exporter, exp_len);
 	p = JP_LIT(p, ",\"name\":");
-	p = jp_str(p, b->name);
+	p = put_str(p, b->name, name_len);
 	p = JP_LIT(p, ",\"count\":");
 	p = b->file_count < 0 ? JP_LIT(p, "null") : jp_int(p, b->file_count);
 	p = JP_LIT(p, ",\"exporter_dynamic\":");
 	p = put_tri(p, b->exporter_dynamic);
 	p = JP_LIT(p, ",\"exporter_ops\":");
-	p = jp_str(p, b->exp_ops);
+	p = put_str(p, b->exp_ops, ops_len);
 	p = JP_LIT(p, ",\"unowned\":");
 	p = put_tri(p, dmabuf_buffer_unowned(s, b));
 	p = JP_LIT(p, ",\"violations\":");

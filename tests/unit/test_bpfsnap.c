@@ -88,14 +88,18 @@ static void put_map(struct stream *st, uint64_t ino, uint32_t pid, const char *c
 
 #define CACHE_ERA (SNAP_ATT_HAS_IMPORTER_OPS | SNAP_ATT_HAS_P2P | SNAP_ATT_HAS_SGT)
 
-static void test_records_fill_the_model(void **state)
+/*
+ * The records as the iterators write them, read in place (aligned) or
+ * through a copy (SHIFT bytes off alignment, as a read may leave them).
+ */
+static void records_fill_the_model(size_t shift)
 {
 	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
 	struct bpfsnap_stats st = { 0 };
 	struct stream in = { .len = 0 };
 	struct dmabuf_buffer *b;
+	unsigned char *at;
 
-	(void)state;
 	put_buf(&in, 42, "dmabuf_lab", "scanout", SNAP_BUF_EXP_DYNAMIC, SNAP_VIA_TASK_FILE);
 	put_att(&in, 42, "dmabuf_lab_imp.0", "platform", "", CACHE_ERA | SNAP_ATT_CACHED, 0);
 	put_att(&in, 42, "0000:03:00.0", "pci", "amdgpu",
@@ -104,7 +108,11 @@ static void test_records_fill_the_model(void **state)
 	put_owner(&in, 42, 100, 9);
 	put_owner(&in, 42, 100, 7);	/* the same fd again: kept once */
 	put_buf(&in, 43, "system", NULL, 0, SNAP_VIA_LIST);
-	assert_int_equal(bpfsnap_parse(s, in.data, in.len, &st), (int)in.len);
+	at = malloc(in.len + shift);
+	assert_non_null(at);
+	memcpy(at + shift, in.data, in.len);
+	assert_int_equal(bpfsnap_parse(s, at + shift, in.len, &st), (int)in.len);
+	free(at);
 	assert_int_equal(s->n_buf, 2);
 	assert_int_equal(st.bufs[SNAP_VIA_TASK_FILE], 1);
 	assert_int_equal(st.bufs[SNAP_VIA_LIST], 1);
@@ -148,6 +156,14 @@ static void test_records_fill_the_model(void **state)
 	assert_int_equal(b->src[DMABUF_F_OWNERS], 0);
 	bpfsnap_stats_free(&st);
 	dmabuf_snapshot_free(s);
+}
+
+static void test_records_fill_the_model(void **state)
+{
+	(void)state;
+	records_fill_the_model(0);
+	records_fill_the_model(1);
+	records_fill_the_model(4);
 }
 
 /* Without the cache fields (6.16+) nothing about caching is claimed. */
