@@ -36,6 +36,10 @@
 /* A field of P: a plain load where P is a typed pointer, else a probe read. */
 #define RD(direct, p, field) ((direct) ? (p)->field : BPF_CORE_READ(p, field))
 
+/* fsession (7.x) kfuncs; weak: absent before, where no dt_fs_ program loads */
+extern __u64 *bpf_session_cookie(void *ctx) __ksym __weak;
+extern bool bpf_session_is_return(void *ctx) __ksym __weak;
+
 /* --- configuration, set by lib/trace.c before the load ------------------- */
 
 const volatile __u32 event_mask = 0xffffffff;	/* 1 << TRACE_EV_* */

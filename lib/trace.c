@@ -169,6 +169,12 @@ static int configure(struct dmabuf_trace *t)
 			if (!prog)
 				return -ENOENT;
 			bpf_program__set_autoload(prog, true);
+			/* before the target: libbpf looks it up by the attach type */
+			if (cand->session)
+				err = bpf_program__set_expected_attach_type(prog,
+					(enum bpf_attach_type)trace_kernel_fsession(t->k));
+			if (cand->session && err)
+				return err;
 			if (cand->method != TRACE_M_KPROBE) {
 				err = bpf_program__set_attach_target(prog, 0, c->func);
 				if (err)
