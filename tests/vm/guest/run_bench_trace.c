@@ -401,6 +401,9 @@ int main(int argc, char **argv)
 		DT("dmabuf-trace --summary", "--summary", NULL),
 		{ .name = "  stage: --summary, programs return", .argv = { TRACER, "--summary",
 		  NULL }, .env = "DMABUF_TRACE_PROFILE=attach" },
+		/* map/unmap by an fentry/fexit pair where fsession (7.x) would be chosen */
+		{ .name = "dmabuf-trace --summary, no fsession", .argv = { TRACER, "--summary",
+		  NULL }, .env = "DMABUF_TRACE_DISABLE=fsession" },
 		DT("dmabuf-trace -e map,unmap", "-e", "map,unmap", NULL),
 		/* every probe attached, every call dropped by the in-kernel -p filter */
 		DT("dmabuf-trace -p 1", "-p", "1", NULL),
