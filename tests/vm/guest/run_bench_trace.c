@@ -236,6 +236,13 @@ static void tool_stop(struct tool *t)
 	waitpid(t->pid, NULL, 0);
 	tool_read(t);
 	unlink(t->path);
+	/*
+	 * What the kernel frees after the tool (trampolines, after RCU-tasks
+	 * grace periods; its buffers) would run during the next variant's
+	 * loop: under icount the instructions count there (--summary measured
+	 * 90 more per iteration after the text runs than first).
+	 */
+	sleep(3);
 }
 
 /* ITERATIONS of the in-kernel attach -> map -> unmap -> detach loop into B; false on failure. */
