@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# bench/run.sh [KERNEL] [icount|wall|both]
+# bench/run.sh [KERNEL] [icount|wall|both] [WORD...]
 #
 # The tracer's overhead (bench/README.md), in the guest of the test matrix:
 # tests/vm/guest/run_bench_trace in KERNEL's guest (default 7.3) with two
@@ -14,6 +14,8 @@
 #           run_bench_trace prints are instruction counts (deterministic);
 #   wall    no -icount: wall-clock time under TCG.
 # Prints the table per mode and keeps it in OUTPUT/bench/trace-MODE.txt.
+# WORDs (no blanks or commas) keep only the variants whose name contains
+# one of them, e.g. "summary kfunc": the untraced loop always runs.
 # Environment: DMABUF_CACHE, OUTPUT (default build), VM_TIMEOUT.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +24,7 @@ top=$(cd "$here/.." && pwd)
 
 label=${1:-7.3}
 modes=${2:-both}
+shift $(($# < 2 ? $# : 2))
 [ "$modes" = both ] && modes="icount wall"
 cache=${DMABUF_CACHE:-$top/.cache}
 mkdir -p "$cache"
@@ -64,4 +67,4 @@ fi
 
 OUTPUT=$output KERNEL=$label MODES=$modes BENCH_SMP=2 VM_TIMEOUT=${VM_TIMEOUT:-1800} \
 	VM_INITRD_EXTRA=$([ -f "$extra" ] && echo "$extra") \
-	exec "$here/guest.sh" trace run_bench_trace
+	exec "$here/guest.sh" trace run_bench_trace "$@"

@@ -10,6 +10,7 @@
  *
  *   dt_tp_*        tp_btf on the dma_buf tracepoints (7.x)
  *   dt_fe_/dt_fx_  fentry/fexit trampolines
+ *   dt_fs_         fsession: one program at entry and exit (7.x; map, unmap)
  *   dt_kp_/dt_kr_  kprobe/kretprobe, the last resort
  *
  * Entry/exit pairs keep the entry's state per task and call site; the
@@ -136,32 +137,29 @@ static __always_inline void map_enter(__u32 site, struct dma_buf_attachment *a, 
 	enter(site, (__u64)a, sgt_arg, dir, cached_sgt, contract, state);
 }
 
-/* A: the attachment where the exit program sees it (fexit), else from the entry */
-static __always_inline void map_exit(void *ctx, __u32 site, __u32 method,
-				     struct dma_buf_attachment *a, __u64 sgt_ret, bool direct)
+/* The record of a map/unmap that returned at NOW, its entry's state in IN */
+static __always_inline void map_record(void *ctx, __u32 site, __u32 method,
+				       struct dma_buf_attachment *a, __u64 sgt_ret,
+				       const struct inflight *in, __u64 now, bool direct)
 {
-	struct inflight in;
 	bool known, dyn, hit;
 	struct dma_buf *d;
 	struct ev e;
 
-	if (!leave(site, &in))
-		return;
-	if (!direct)
-		a = (void *)in.a0;
-	ev_init(&e, site, method, true);
+	ev_init(&e, site, method, false);
+	e.ts = now;
 	d = RD(direct, a, dmabuf);
 	ev_buf(&e, d, direct);
 	ev_att(&e, a, direct);
-	e.dir = (__u32)in.a2;
+	e.dir = (__u32)in->a2;
 	e.flags |= TRACE_F_HAS_DIR | TRACE_F_HAS_LATENCY;
-	e.latency = e.ts - in.ts;
-	ev_contract(&e, in.contract, in.resv);
+	e.latency = e.ts - in->ts;
+	ev_contract(&e, in->contract, in->resv);
 	if (site == TRACE_EV_MAP) {
 		ev_ret(&e, is_err(sgt_ret) ? (__s64)sgt_ret : 0);
-		hit = in.sgt_before && !is_err(sgt_ret);
+		hit = in->sgt_before && !is_err(sgt_ret);
 	} else {
-		hit = in.sgt_before && in.sgt_before == in.a1;
+		hit = in->sgt_before && in->sgt_before == in->a1;
 	}
 	if (summary)
 		goto send;
@@ -174,6 +172,61 @@ static __always_inline void map_exit(void *ctx, __u32 site, __u32 method,
 	}
 send:
 	ev_send(ctx, &e, direct);
+}
+
+/* A: the attachment where the exit program sees it (fexit), else from the entry */
+static __always_inline void map_exit(void *ctx, __u32 site, __u32 method,
+				     struct dma_buf_attachment *a, __u64 sgt_ret, bool direct)
+{
+	struct inflight in;
+
+	if (!leave(site, &in))
+		return;
+	if (!direct)
+		a = (void *)in.a0;
+	map_record(ctx, site, method, a, sgt_ret, &in, bpf_ktime_get_ns(), direct);
+}
+
+/*
+ * fsession (7.x): one program at the entry and the exit of map/unmap, the
+ * entry's state in the session cookie instead of task storage: the time's
+ * low 56 bits over a byte of lock owner, contract rule and code (CK_*).
+ * lib/trace_kernel.c offers it only without the attach-time cache, so
+ * there is no table to remember at entry.
+ */
+#define CK_VALID	0x80
+#define CK_RESV(c)	(((c) >> 5) & 3)
+#define CK_RULE(c)	(((c) >> 2) & 7)
+#define CK_CODE(c)	((c) & 3)
+
+static __always_inline void map_session(void *ctx, __u32 site, struct dma_buf_attachment *a,
+					__u64 sgt_arg, __u32 dir, __u64 sgt_ret)
+{
+	__u64 *ck = bpf_session_cookie(ctx);
+	__u32 state, contract;
+	struct inflight in;
+	__u64 now;
+
+	if (!bpf_session_is_return(ctx)) {
+		*ck = 0;
+		if (!wanted(site))
+			return;
+		contract = map_contract(a, a->dmabuf, false, &state, true);
+		*ck = bpf_ktime_get_ns() << 8 | CK_VALID | (state & 3) << 5 |
+		      (TRACE_CONTRACT_RULE(contract) & 7) << 2 | (TRACE_CONTRACT_CODE(contract) & 3);
+		return;
+	}
+	if (!(*ck & CK_VALID))
+		return;
+	now = bpf_ktime_get_ns();
+	in.ts = now - (((now << 8) - (*ck & ~0xffULL)) >> 8);
+	in.a0 = (__u64)a;
+	in.a1 = sgt_arg;
+	in.a2 = dir;
+	in.sgt_before = 0;
+	in.contract = TRACE_CONTRACT(CK_CODE(*ck), CK_RULE(*ck));
+	in.resv = CK_RESV(*ck);
+	map_record(ctx, site, TRACE_M_FENTRY, a, sgt_ret, &in, now, true);
 }
 
 /* pin, unpin (on attachment A), begin/end_cpu_access (on buffer D): entry state */
@@ -436,6 +489,23 @@ int BPF_PROG(dt_fx_unmap, struct dma_buf_attachment *a, struct sg_table *sgt,
 	     enum dma_data_direction dir)
 {
 	map_exit(ctx, TRACE_EV_UNMAP, TRACE_M_FENTRY, a, 0, true);
+	return 0;
+}
+
+/* loaded as BPF_TRACE_FSESSION: lib/trace.c sets the type (libbpf may not know "fsession") */
+SEC("fentry")
+int BPF_PROG(dt_fs_map, struct dma_buf_attachment *a, enum dma_data_direction dir,
+	     struct sg_table *ret)
+{
+	map_session(ctx, TRACE_EV_MAP, a, 0, dir, (__u64)ret);
+	return 0;
+}
+
+SEC("fentry")
+int BPF_PROG(dt_fs_unmap, struct dma_buf_attachment *a, struct sg_table *sgt,
+	     enum dma_data_direction dir)
+{
+	map_session(ctx, TRACE_EV_UNMAP, a, (__u64)sgt, dir, 0);
 	return 0;
 }
 

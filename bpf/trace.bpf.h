@@ -36,6 +36,10 @@
 /* A field of P: a plain load where P is a typed pointer, else a probe read. */
 #define RD(direct, p, field) ((direct) ? (p)->field : BPF_CORE_READ(p, field))
 
+/* fsession (7.x) kfuncs; weak: absent before, where no dt_fs_ program loads */
+extern __u64 *bpf_session_cookie(void *ctx) __ksym __weak;
+extern bool bpf_session_is_return(void *ctx) __ksym __weak;
+
 /* --- configuration, set by lib/trace.c before the load ------------------- */
 
 const volatile __u32 event_mask = 0xffffffff;	/* 1 << TRACE_EV_* */
@@ -98,10 +102,9 @@ struct {
 	__uint(max_entries, 8 << 20);
 } dt_events SEC(".maps");
 
-/* Scratch too large for the stack: a perf-buffer record, a new summary entry. */
+/* Scratch too large for the stack: a perf-buffer record. */
 union heap {
 	struct trace_move_rec m;
-	struct trace_sum_val s;
 };
 
 struct {
@@ -162,13 +165,41 @@ struct {
 	__uint(value_size, TRACE_STACK_DEPTH * sizeof(__u64));
 } dt_stacks SEC(".maps");
 
-/* --summary; lib/trace.c shrinks it to one entry otherwise */
+/* --summary (include/trace_event.h); lib/trace.c shrinks them to one entry otherwise */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TRACE_SUM_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct trace_sum_val);
+} dt_sum SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TRACE_SUM_ENTRIES);
 	__type(key, struct trace_sum_key);
-	__type(value, struct trace_sum_val);
-} dt_sum SEC(".maps");
+	__type(value, __u32);
+} dt_sum_idx SEC(".maps");
+
+/* the slots no key holds: lib/trace.c fills it before the programs attach */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, TRACE_SUM_ENTRIES);
+	__type(value, __u32);
+} dt_sum_free SEC(".maps");
+
+struct sum_memo {
+	struct trace_sum_key k;
+	__u32 slot;
+	__u32 pad;
+};
+
+/* per CPU and event kind: the key counted last and its slot */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TRACE_EV__COUNT);
+	__type(key, __u32);
+	__type(value, struct sum_memo);
+} dt_sum_memo SEC(".maps");
 
 /* --- helpers ------------------------------------------------------------- */
 
@@ -542,40 +573,101 @@ static __always_inline __u32 log2_slot(__u64 v)
 	return r < TRACE_SUM_SLOTS ? r : TRACE_SUM_SLOTS - 1;
 }
 
-/* --summary: counts, latency and its histogram of the event's entry in dt_sum. */
-static __always_inline void ev_count(struct ev *e, bool direct)
+static __always_inline bool sum_key_eq(const struct trace_sum_key *a,
+				       const struct trace_sum_key *b)
+{
+	return a->exp == b->exp && a->dev == b->dev && a->tgid == b->tgid && a->kind == b->kind;
+}
+
+/*
+ * A new entry for K: a free slot, its names (read once), then its key in
+ * dt_sum_idx. Returns the slot's value and sets *SLOT, or NULL when none
+ * is free. Two CPUs may make the same key at once: the loser frees its slot.
+ */
+static __always_inline struct trace_sum_val *sum_new(struct ev *e, struct trace_sum_key *k,
+						     __u32 *slot, bool direct)
+{
+	struct trace_sum_val *v;
+	__u32 *idx;
+
+	if (bpf_map_pop_elem(&dt_sum_free, slot))
+		return NULL;
+	v = bpf_map_lookup_elem(&dt_sum, slot);
+	if (!v)
+		return NULL;
+	__builtin_memset(v, 0, sizeof(*v));
+	if (e->flags & TRACE_F_HAS_BUF)
+		read_str(v->exporter, TRACE_EXP_NAME_LEN, e->exp_name);
+	if (e->flags & TRACE_F_HAS_DEV)
+		read_str(v->device, TRACE_DEV_LEN, dev_name(e->dev, direct));
+	bpf_get_current_comm(v->comm, TRACE_COMM_LEN);
+	v->key = *k;
+	if (!bpf_map_update_elem(&dt_sum_idx, k, slot, BPF_NOEXIST))
+		return v;
+	__builtin_memset(&v->key, 0, sizeof(v->key));
+	bpf_map_push_elem(&dt_sum_free, slot, 0);
+	idx = bpf_map_lookup_elem(&dt_sum_idx, k);
+	if (!idx)
+		return NULL;
+	*slot = *idx;
+	v = bpf_map_lookup_elem(&dt_sum, slot);
+	return v && sum_key_eq(&v->key, k) ? v : NULL;
+}
+
+/* The entry of E: the memo of this CPU and kind, else dt_sum_idx, else a new one. */
+static __always_inline struct trace_sum_val *sum_entry(struct ev *e, bool direct)
 {
 	/* the keys are 0 unless set: no arithmetic on them, they may be typed pointers */
 	struct trace_sum_key k = {
 		.exp = e->exp_key,
 		.dev = e->dev_key,
 		.tgid = bpf_get_current_pid_tgid() >> 32,
-		.kind = e->kind | (e->flags & TRACE_F_HAS_BUF ? TRACE_SUM_HAS_BUF : 0) |
+		.kind = e->kind | TRACE_SUM_LIVE |
+			(e->flags & TRACE_F_HAS_BUF ? TRACE_SUM_HAS_BUF : 0) |
 			(e->flags & TRACE_F_HAS_DEV ? TRACE_SUM_HAS_DEV : 0),
 	};
-	struct trace_sum_val *v = bpf_map_lookup_elem(&dt_sum, &k);
-	__u32 zero = 0, slot;
-	union heap *h;
+	__u32 kind = e->kind, slot, *idx;
+	struct trace_sum_val *v;
+	struct sum_memo *m;
 
-	if (!v) {
-		/* first sight: the names, once per entry */
-		h = bpf_map_lookup_elem(&dt_heap, &zero);
-		if (!h)
-			return;
-		__builtin_memset(&h->s, 0, sizeof(h->s));
-		h->s.first_ns = bpf_ktime_get_ns();
-		if (e->flags & TRACE_F_HAS_BUF)
-			read_str(h->s.exporter, TRACE_EXP_NAME_LEN, e->exp_name);
-		if (e->flags & TRACE_F_HAS_DEV)
-			read_str(h->s.device, TRACE_DEV_LEN, dev_name(e->dev, direct));
-		bpf_get_current_comm(h->s.comm, TRACE_COMM_LEN);
-		bpf_map_update_elem(&dt_sum, &k, &h->s, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&dt_sum, &k);
-		if (!v) {
-			count(TRACE_CNT_SUM_FULL);
-			return;
-		}
+	m = bpf_map_lookup_elem(&dt_sum_memo, &kind);
+	/* the slot's own key says it is still this key's: user space frees idle slots */
+	if (m && sum_key_eq(&m->k, &k)) {
+		v = bpf_map_lookup_elem(&dt_sum, &m->slot);
+		if (v && sum_key_eq(&v->key, &k))
+			return v;
 	}
+	idx = bpf_map_lookup_elem(&dt_sum_idx, &k);
+	if (idx) {
+		slot = *idx;
+		v = bpf_map_lookup_elem(&dt_sum, &slot);
+		if (v && !sum_key_eq(&v->key, &k))
+			v = NULL;
+	} else {
+		v = sum_new(e, &k, &slot, direct);
+	}
+	if (!v) {
+		count(TRACE_CNT_SUM_FULL);
+		return NULL;
+	}
+	if (m) {
+		m->k = k;
+		m->slot = slot;
+	}
+	return v;
+}
+
+/* --summary: counts, latency and its histogram of the event's entry in dt_sum. */
+static __always_inline void ev_count(struct ev *e, bool direct)
+{
+	struct trace_sum_val *v = sum_entry(e, direct);
+	__u32 slot;
+
+	if (!v)
+		return;
+	/* a report zeroed it: the entry's order is that of its first count since */
+	if (!v->count)
+		v->first_ns = bpf_ktime_get_ns();
 	__sync_fetch_and_add(&v->count, 1);
 	if (!(e->flags & TRACE_F_HAS_LATENCY))
 		return;

@@ -169,13 +169,18 @@ enum trace_counter {
 /*
  * --summary aggregates in the kernel: one entry per (exporter, device,
  * process, event kind), keyed by the kernel's pointers; the names are read
- * once, when the entry is made. User space reads and deletes the entries
- * at each report (lib/trace.c) and merges them by name (lib/trace_summary.c).
+ * once, when the entry is made. An entry is a slot of an array (dt_sum),
+ * found through a hash of keys (dt_sum_idx) or, for the key a CPU counted
+ * last for that event kind, through a per-CPU memo that skips the hash.
+ * At each report user space (lib/trace.c) reads the slots and zeroes their
+ * counts; a slot that counted nothing since the last report goes back to
+ * the free slots (dt_sum_free). lib/trace_summary.c merges them by name.
  */
 #define TRACE_SUM_SLOTS		32	/* log2 buckets of latency in ns */
 #define TRACE_SUM_ENTRIES	4096
 #define TRACE_SUM_HAS_BUF	(1u << 8)	/* trace_sum_key.kind: exporter is valid */
 #define TRACE_SUM_HAS_DEV	(1u << 9)	/* device is valid */
+#define TRACE_SUM_LIVE		(1u << 10)	/* every key: a zeroed slot matches none */
 #define TRACE_SUM_KIND(k)	((k) & 0xff)
 
 struct trace_sum_key {
@@ -186,6 +191,7 @@ struct trace_sum_key {
 };
 
 struct trace_sum_val {
+	struct trace_sum_key key;	/* whose slot this is */
 	__u64 count;
 	__u64 lat_n, lat_sum, lat_min, lat_max;	/* min and max may race between CPUs */
 	__u64 hist[TRACE_SUM_SLOTS];

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,12 @@ static int configure(struct dmabuf_trace *t)
 			if (!prog)
 				return -ENOENT;
 			bpf_program__set_autoload(prog, true);
+			/* before the target: libbpf looks it up by the attach type */
+			if (cand->session)
+				err = bpf_program__set_expected_attach_type(prog,
+					(enum bpf_attach_type)trace_kernel_fsession(t->k));
+			if (cand->session && err)
+				return err;
 			if (cand->method != TRACE_M_KPROBE) {
 				err = bpf_program__set_attach_target(prog, 0, c->func);
 				if (err)
@@ -206,7 +213,9 @@ static int configure(struct dmabuf_trace *t)
 	if (!err && (!t->o.stack || t->o.summary))
 		err = bpf_map__set_max_entries(s->maps.dt_stacks, 1);
 	if (!err && !t->o.summary)
-		err = bpf_map__set_max_entries(s->maps.dt_sum, 1);
+		err = bpf_map__set_max_entries(s->maps.dt_sum, 1) ?:
+		      bpf_map__set_max_entries(s->maps.dt_sum_idx, 1) ?:
+		      bpf_map__set_max_entries(s->maps.dt_sum_free, 1);
 	if (!err && t->task_storage)
 		err = bpf_map__set_max_entries(s->maps.dt_inflight, 1);
 	/* a kernel without task storage cannot even create the map: a stand-in */
@@ -297,6 +306,18 @@ static int attach_all(struct dmabuf_trace *t)
 		}
 	}
 	return refused;
+}
+
+/* --summary: every slot of dt_sum is free before the programs attach. */
+static int sum_free_all(struct dmabuf_trace *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.dt_sum_free);
+	__u32 slot;
+
+	for (slot = 0; slot < TRACE_SUM_ENTRIES; slot++)
+		if (bpf_map_update_elem(fd, NULL, &slot, BPF_ANY))
+			return -errno;
+	return 0;
 }
 
 /* Did a site before BEFORE of event KIND get its tracepoint? */
@@ -401,6 +422,12 @@ static int load_attach(struct dmabuf_trace *t, char *err, size_t errlen)
 			refuse(t, (size_t)site, "load", strerror(-ret));
 			detach_all(t);
 			continue;
+		}
+		ret = t->o.summary ? sum_free_all(t) : 0;
+		if (ret) {
+			snprintf(err, errlen, "cannot fill the summary's free slots: %s",
+				 strerror(-ret));
+			return ret;
 		}
 		ret = attach_all(t);
 		if (ret < 0) {
@@ -644,16 +671,11 @@ void dmabuf_trace_counts(struct dmabuf_trace *t, struct dmabuf_trace_counts *c)
 	c->summary_full = sum[TRACE_CNT_SUM_FULL];
 }
 
-struct sum_entry {
-	struct trace_sum_key k;
-	struct trace_sum_val v;
-};
-
 static int cmp_first(const void *a, const void *b)
 {
-	const struct sum_entry *x = a, *y = b;
+	const struct trace_sum_val *x = a, *y = b;
 
-	return x->v.first_ns < y->v.first_ns ? -1 : x->v.first_ns > y->v.first_ns;
+	return x->first_ns < y->first_ns ? -1 : x->first_ns > y->first_ns;
 }
 
 static void cstr(char *dst, const char *src, size_t size)
@@ -665,39 +687,68 @@ static void cstr(char *dst, const char *src, size_t size)
 }
 
 /*
- * Each entry is read, then deleted: a count the kernel adds between the two
- * is lost (only while a report is taken, only for that entry).
+ * Takes what the slots counted since the last report: each slot is read,
+ * then its counts are zeroed (a count the kernel adds between the two is
+ * lost: only while a report is taken, only for that slot). A slot that
+ * counted nothing since is freed: its key leaves dt_sum_idx, the slot is
+ * cleared (a memo of it no longer matches) and goes back to dt_sum_free.
  */
 int dmabuf_trace_summary_take(struct dmabuf_trace *t, struct dmabuf_trace_summary *s)
 {
-	int fd = bpf_map__fd(t->skel->maps.dt_sum), ret = 0;
+	int vfd = bpf_map__fd(t->skel->maps.dt_sum), ifd = bpf_map__fd(t->skel->maps.dt_sum_idx);
+	int ffd = bpf_map__fd(t->skel->maps.dt_sum_free), ret = 0;
 	struct trace_sum_key key, next;
-	struct sum_entry *all;
-	size_t n = 0, i;
+	struct trace_sum_val *all, zero;
+	size_t n = 0, nidle = 0, i;
+	__u32 slot, *idle;
 	void *prev = NULL;
 
 	all = calloc(TRACE_SUM_ENTRIES, sizeof(*all));
-	if (!all)
+	idle = calloc(TRACE_SUM_ENTRIES, sizeof(*idle));
+	if (!all || !idle) {
+		free(all);
+		free(idle);
 		return -ENOMEM;
-	while (n < TRACE_SUM_ENTRIES && !bpf_map_get_next_key(fd, prev, &next)) {
+	}
+	while (n + nidle < TRACE_SUM_ENTRIES && !bpf_map_get_next_key(ifd, prev, &next)) {
+		struct trace_sum_val *v = &all[n];
+
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &all[n].v))
+		if (bpf_map_lookup_elem(ifd, &key, &slot) || bpf_map_lookup_elem(vfd, &slot, v) ||
+		    memcmp(&v->key, &key, sizeof(key)))
+			continue;	/* being made by the kernel: the next report has it */
+		if (!v->count) {
+			idle[nidle++] = slot;
 			continue;
-		all[n++].k = key;
+		}
+		zero = *v;
+		memset(&zero.count, 0, offsetof(struct trace_sum_val, exporter) -
+		       offsetof(struct trace_sum_val, count));
+		bpf_map_update_elem(vfd, &slot, &zero, BPF_ANY);
+		n++;
 	}
-	for (i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &all[i].k);
+	/* idle since the last report: the key goes, the slot is cleared and freed */
+	memset(&zero, 0, sizeof(zero));
+	for (i = 0; i < nidle; i++) {
+		/* counting again since the walk: kept */
+		if (bpf_map_lookup_elem(vfd, &idle[i], &all[n]) || all[n].count)
+			continue;
+		bpf_map_delete_elem(ifd, &all[n].key);
+		bpf_map_update_elem(vfd, &idle[i], &zero, BPF_ANY);
+		bpf_map_update_elem(ffd, NULL, &idle[i], BPF_ANY);
+	}
+	free(idle);
 	qsort(all, n, sizeof(*all), cmp_first);
 	for (i = 0; i < n && !ret; i++) {
-		const struct trace_sum_val *v = &all[i].v;
+		const struct trace_sum_val *v = &all[i];
 		char exp[TRACE_EXP_NAME_LEN + 1], dev[TRACE_DEV_LEN + 1], comm[TRACE_COMM_LEN + 1];
 		uint64_t hist[TRACE_SUM_SLOTS];
 		struct dmabuf_trace_agg a = {
-			.kind = TRACE_SUM_KIND(all[i].k.kind),
-			.exporter = all[i].k.kind & TRACE_SUM_HAS_BUF ? exp : NULL,
-			.device = all[i].k.kind & TRACE_SUM_HAS_DEV ? dev : NULL,
-			.pid = all[i].k.tgid,
+			.kind = TRACE_SUM_KIND(v->key.kind),
+			.exporter = v->key.kind & TRACE_SUM_HAS_BUF ? exp : NULL,
+			.device = v->key.kind & TRACE_SUM_HAS_DEV ? dev : NULL,
+			.pid = v->key.tgid,
 			.comm = comm,
 			.count = v->count,
 			.lat_n = v->lat_n,
@@ -714,8 +765,7 @@ int dmabuf_trace_summary_take(struct dmabuf_trace *t, struct dmabuf_trace_summar
 		cstr(dev, v->device, sizeof(v->device));
 		cstr(comm, v->comm, sizeof(v->comm));
 		t->summary_events += a.count;
-		if (a.count)
-			ret = dmabuf_trace_summary_merge(s, &a);
+		ret = dmabuf_trace_summary_merge(s, &a);
 	}
 	free(all);
 	return ret;

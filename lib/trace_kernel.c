@@ -17,6 +17,7 @@
  *     /boot/config-RELEASE or /proc/config.gz.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,13 @@
 
 #include "trace_priv.h"
 
-#define TP(name, prog) { TRACE_M_TRACEPOINT, { name }, -1, NULL, prog, NULL }
-#define FE(n0, n1, nargs, arg0, entry, exit) { TRACE_M_FENTRY, { n0, n1 }, nargs, arg0, entry, exit }
-#define KP(n0, n1, entry, exit) { TRACE_M_KPROBE, { n0, n1 }, -1, NULL, entry, exit }
+#define TP(name, prog) { TRACE_M_TRACEPOINT, { name }, -1, NULL, prog, NULL, false }
+#define FE(n0, n1, nargs, arg0, entry, exit) \
+	{ TRACE_M_FENTRY, { n0, n1 }, nargs, arg0, entry, exit, false }
+#define KP(n0, n1, entry, exit) { TRACE_M_KPROBE, { n0, n1 }, -1, NULL, entry, exit, false }
+/* fsession: one program at entry and exit; counts as fentry (records, -l, DISABLE) */
+#define FS(n0, n1, nargs, arg0, prog) \
+	{ TRACE_M_FENTRY, { n0, n1 }, nargs, arg0, prog, NULL, true }
 
 /*
  * Function names are tried in order: the current one, then the name of a
@@ -65,10 +70,14 @@ const struct trace_site trace_sites[] = {
 		FE("dma_buf_detach", NULL, 2, "dma_buf", "dt_fe_detach", NULL),
 		KP("dma_buf_detach", NULL, "dt_kp_detach", NULL) } },
 	{ TRACE_EV_MAP, NULL, false, {
+		FS("dma_buf_map_attachment", "dma_buf_sgt_map_attachment", 2, "dma_buf_attachment",
+		   "dt_fs_map"),
 		FE("dma_buf_map_attachment", "dma_buf_sgt_map_attachment", 2, "dma_buf_attachment",
 		   "dt_fe_map", "dt_fx_map"),
 		KP("dma_buf_map_attachment", "dma_buf_sgt_map_attachment", "dt_kp_map", "dt_kr_map") } },
 	{ TRACE_EV_UNMAP, NULL, false, {
+		FS("dma_buf_unmap_attachment", "dma_buf_sgt_unmap_attachment", 3, "dma_buf_attachment",
+		   "dt_fs_unmap"),
 		FE("dma_buf_unmap_attachment", "dma_buf_sgt_unmap_attachment", 3, "dma_buf_attachment",
 		   "dt_fe_unmap", "dt_fx_unmap"),
 		KP("dma_buf_unmap_attachment", "dma_buf_sgt_unmap_attachment", "dt_kp_unmap",
@@ -132,6 +141,7 @@ struct trace_kernel {
 	struct { int id, result; } fentry[32];
 	size_t nfentry;
 	bool fentry_works;		/* one attached: the rest are not tested */
+	int fsession;			/* BPF_TRACE_FSESSION, 0: none */
 };
 
 /* --- BTF ----------------------------------------------------------------- */
@@ -183,6 +193,24 @@ static bool has_member(const struct btf *btf, const char *sname, const char *mem
 		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
 			return true;
 	return false;
+}
+
+/* The value of enumerator NAME of enum ENAME, or -1 if BTF has none. */
+static long long enum_value(const struct btf *btf, const char *ename, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, ename, BTF_KIND_ENUM);
+	const struct btf_type *t;
+	const struct btf_enum *e;
+	int i;
+
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, id);
+	e = btf_enum(t);
+	for (i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, e[i].name_off), name))
+			return e[i].val;
+	return -1;
 }
 
 /* Loads and attaches an empty fentry program: 1, or -errno of the refusal. */
@@ -394,6 +422,17 @@ int trace_kernel_open(struct trace_kernel **out, char *err, size_t errlen)
 		 f->all_callers_lock ?
 		 "dma_buf_vmap_unlocked exists: every importer holds it (6.2+)" :
 		 "no dma_buf_vmap_unlocked: dynamic importers/exporters hold it");
+	/*
+	 * fsession (7.x): its attach type and the kfuncs of its cookie. The
+	 * programs keep no table at entry: not where the attach-time cache is.
+	 */
+	if (!f->cache_era && btf__find_by_name_kind(k->btf, "bpf_session_cookie",
+						    BTF_KIND_FUNC) >= 0 &&
+	    btf__find_by_name_kind(k->btf, "bpf_session_is_return", BTF_KIND_FUNC) >= 0) {
+		long long v = enum_value(k->btf, "bpf_attach_type", "BPF_TRACE_FSESSION");
+
+		k->fsession = v > 0 && v < INT_MAX ? (int)v : 0;
+	}
 	if (has_member(k->btf, "dma_buf_attach_ops", "invalidate_mappings")) {
 		f->move_notify = TRACE_MN_ABSENT;
 		snprintf(f->move_notify_why, sizeof(f->move_notify_why),
@@ -426,6 +465,11 @@ void trace_kernel_facts(const struct trace_kernel *k, struct dmabuf_trace_facts 
 	*f = k->facts;
 }
 
+int trace_kernel_fsession(const struct trace_kernel *k)
+{
+	return k->fsession;
+}
+
 /* --- choosing ------------------------------------------------------------ */
 
 static void note(char *buf, size_t size, const char *fmt, const char *a, const char *b)
@@ -440,10 +484,13 @@ static void note(char *buf, size_t size, const char *fmt, const char *a, const c
 		snprintf(buf + used, size - used, fmt, a, b);
 }
 
-/* Methods the environment rules out, for tests of the fallbacks: "tracepoint,fentry". */
-static bool disabled(unsigned int method)
+/*
+ * Methods the environment rules out, for tests of the fallbacks and the
+ * bench: "tracepoint,fentry"; "fsession" leaves fentry/fexit pairs.
+ */
+static bool disabled(const char *name)
 {
-	const char *off = getenv("DMABUF_TRACE_DISABLE"), *name = dmabuf_trace_method_name(method);
+	const char *off = getenv("DMABUF_TRACE_DISABLE");
 	size_t len = strlen(name);
 
 	for (; off && *off; off += strcspn(off, ","), off += *off == ',')
@@ -460,9 +507,14 @@ static bool usable(struct trace_kernel *k, const struct trace_cand *c, const cha
 	char tdname[96];
 	int n, id, r;
 
-	if (disabled(c->method)) {
+	if (disabled(dmabuf_trace_method_name(c->method)) || (c->session && disabled("fsession"))) {
 		note(why, whylen, "%s disabled by DMABUF_TRACE_DISABLE%s",
-		     dmabuf_trace_method_name(c->method), "");
+		     c->session ? "fsession" : dmabuf_trace_method_name(c->method), "");
+		return false;
+	}
+	if (c->session && !k->fsession) {
+		note(why, whylen, "no fsession%s%s", k->facts.cache_era ?
+		     " (not with the attach-time cache)" : "", "");
 		return false;
 	}
 	if (c->method != TRACE_M_KPROBE && !(btf = kernel_btf(k))) {
@@ -541,7 +593,8 @@ int trace_kernel_choose(struct trace_kernel *k, const struct trace_site *site,
 		snprintf(p->reason, sizeof(p->reason), "%s%s%s",
 			 cand->method == TRACE_M_TRACEPOINT ? "tracepoint in BTF" :
 			 cand->method == TRACE_M_FENTRY ?
-			 (cand->entry && cand->exit ? "fentry+fexit attach" :
+			 (cand->session ? "fsession attaches" :
+			  cand->entry && cand->exit ? "fentry+fexit attach" :
 			  cand->entry ? "fentry attaches" : "fexit attaches") :
 			 "in kallsyms", why[0] ? "; " : "", why);
 		return 0;

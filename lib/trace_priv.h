@@ -22,6 +22,7 @@ struct trace_cand {
 	int nargs;				/* the function's arguments (fentry check) */
 	const char *arg0;			/* struct its first argument points to, or NULL */
 	const char *entry, *exit;		/* programs of bpf/trace.bpf.c, either may be NULL */
+	bool session;				/* ENTRY runs at entry and exit: fsession */
 };
 
 /* A place in the kernel one event comes from, with its ways in preference order. */
@@ -57,6 +58,8 @@ void trace_kernel_close(struct trace_kernel *k);
 void trace_kernel_drop_btf(struct trace_kernel *k);
 /* The facts the programs are configured with. */
 void trace_kernel_facts(const struct trace_kernel *k, struct dmabuf_trace_facts *f);
+/* The kernel's value of BPF_TRACE_FSESSION (from its BTF), 0 if it has none. */
+int trace_kernel_fsession(const struct trace_kernel *k);
 /*
  * Picks the first candidate of SITE this kernel offers and has not refused
  * (C->refused); fills C and the --list-probes line P. Returns 0, or -ENOENT

@@ -7,8 +7,10 @@
  * cache, lock rule, MOVE_NOTIFY) as the lab module reports them.
  *
  * The fallbacks: with DMABUF_TRACE_DISABLE=tracepoint every event goes
- * fentry, with tracepoint,fentry every event goes kprobe; the same workload
- * traced each way gives the same events with the same fields. --summary and
+ * fentry, with tracepoint,fentry every event goes kprobe, with
+ * tracepoint,fsession map/unmap take an fentry/fexit pair where fsession
+ * (7.x) would be chosen; the same workload traced each way gives the same
+ * events with the same fields. --summary and
  * the perf buffer load the same probes as the default.
  */
 #include <errno.h>
@@ -199,17 +201,21 @@ static void fallbacks(int lab)
 {
 	static const char *const env_fe[] = { "DMABUF_TRACE_DISABLE=tracepoint", NULL };
 	static const char *const env_kp[] = { "DMABUF_TRACE_DISABLE=tracepoint,fentry", NULL };
+	/* map/unmap by an fentry/fexit pair where fsession would be chosen */
+	static const char *const env_fx[] = { "DMABUF_TRACE_DISABLE=tracepoint,fsession", NULL };
 	static const struct { const char *tag, *method; const char *const *env; } ways[] = {
 		{ "default", NULL, NULL }, { "fentry", "fentry", env_fe }, { "kprobe", "kprobe", env_kp },
+		{ "fentry-pair", "fentry", env_fx },
 	};
-	static const struct jv *evs[3][128];
-	struct tracer t[3], lp;
+	enum { NWAYS = sizeof(ways) / sizeof(ways[0]) };
+	static const struct jv *evs[NWAYS][128];
+	struct tracer t[NWAYS], lp;
 	char pid[16];
 	const char *args[] = { "-j", "-p", pid, NULL };
-	int n[3], w, i;
+	int n[NWAYS], w, i;
 
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	for (w = 0; w < 3; w++) {
+	for (w = 0; w < NWAYS; w++) {
 		const struct jv *out = ways[w].method ? list_probes(&lp, ways[w].tag, ways[w].env) : NULL;
 		const struct jv *probes = jv_get(out, "probes");
 		unsigned int other = 0;
@@ -236,7 +242,7 @@ static void fallbacks(int lab)
 		n[w] = tracer_events(&t[w], evs[w], 128);
 	}
 	tap_ok(n[0] >= 14, "the workload gives %d events by default", n[0]);
-	for (w = 1; w < 3; w++) {
+	for (w = 1; w < NWAYS; w++) {
 		const char *key = "count";
 		int bad = n[w] == n[0] ? -1 : n[0] + n[w] + 1;
 
@@ -259,7 +265,7 @@ static void fallbacks(int lab)
 			}
 		}
 	}
-	for (w = 0; w < 3; w++)
+	for (w = 0; w < NWAYS; w++)
 		tracer_free(&t[w]);
 }
 

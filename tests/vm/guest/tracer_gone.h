@@ -22,6 +22,7 @@ static inline bool tracer_owns(const char *name)
 
 struct tracer_census {
 	int progs, maps;	/* of the tracing engine */
+	int sessions;		/* its programs that run at entry and exit (fsession) */
 	int links, our_links;	/* every link of the kernel, and those of its programs */
 };
 
@@ -51,6 +52,7 @@ static inline void tracer_census(struct tracer_census *c)
 	while (!bpf_prog_get_next_id(id, &id)) {
 		tracer_obj_name(id, false, name, sizeof(name));
 		c->progs += tracer_owns(name);
+		c->sessions += !strncmp(name, "dt_fs_", 6);
 	}
 	id = 0;
 	while (!bpf_map_get_next_id(id, &id)) {
