@@ -16,14 +16,15 @@ debian_mirror() {
 }
 
 # in_chroot DIR CMD... : run CMD in DIR with /proc mounted (objtool and apt read it).
+# The mount is made in a mount namespace of the command's own, so it goes with
+# it: two builds in the same chroot at once (a bench beside a test run) no
+# longer unmount /proc under each other.
 in_chroot() {
-	local dir=$1 rc=0
+	local dir=$1
 	shift
 	mkdir -p "$dir/proc"
-	mountpoint -q "$dir/proc" || mount -t proc proc "$dir/proc"
-	chroot "$dir" "$@" || rc=$?
-	umount "$dir/proc" 2>/dev/null || umount -l "$dir/proc" 2>/dev/null || true
-	return $rc
+	unshare --mount --propagation private \
+		sh -c 'mount -t proc proc "$1/proc" && exec chroot "$@"' sh "$dir" "$@"
 }
 
 # The accelerator: KVM only with real hardware virtualisation (vmx/svm) and
