@@ -139,7 +139,7 @@ static void show_text(const struct dmabuf_snapshot *s, const struct dmabuf_buffe
 	if (b->violations >= 0)
 		printf("  %-12s %ld\n", "violations", b->violations);
 
-	printf("attachments: %zu\n", b->n_att);
+	printf("attachments: %u\n", b->n_att);
 	for (i = 0; i < b->n_att; i++) {
 		const struct dmabuf_attachment *a = &b->att[i];
 
@@ -155,7 +155,7 @@ static void show_text(const struct dmabuf_snapshot *s, const struct dmabuf_buffe
 		       a->mismatch == 1 ? "YES" : a->mismatch == 0 ? "no" : "?",
 		       dmabuf_sources_str(a->src, size, sizeof(size)));
 	}
-	printf("owners: %zu\n", b->n_own);
+	printf("owners: %u\n", b->n_own);
 	for (i = 0; i < b->n_own; i++) {
 		const struct dmabuf_owner *o = &b->own[i];
 

@@ -156,7 +156,7 @@ static int bc_dynamic(const void *a, const void *b)
 static void b_att(const struct dmabuf_snapshot *s, const void *r, unsigned int fmt, char *buf, size_t len)
 {
 	(void)s; (void)fmt;
-	snprintf(buf, len, "%zu", BUF(r)->n_att);
+	snprintf(buf, len, "%u", BUF(r)->n_att);
 }
 static int bc_att(const void *a, const void *b) { return cmp_u64(BUF(a)->n_att, BUF(b)->n_att); }
 
@@ -183,7 +183,7 @@ static void b_devices(const struct dmabuf_snapshot *s, const void *r, unsigned i
 static void b_procs(const struct dmabuf_snapshot *s, const void *r, unsigned int fmt, char *buf, size_t len)
 {
 	(void)s; (void)fmt;
-	snprintf(buf, len, "%zu", BUF(r)->n_own);
+	snprintf(buf, len, "%u", BUF(r)->n_own);
 }
 static int bc_procs(const void *a, const void *b) { return cmp_u64(BUF(a)->n_own, BUF(b)->n_own); }
 

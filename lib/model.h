@@ -114,27 +114,29 @@ struct dmabuf_buffer {
 	uint64_t size;
 	char *exporter;		/* exp_name */
 	char *name;		/* NULL when the buffer has no name */
-	long file_count;	/* file references, -1 unknown */
-	int f_flags;		/* -1 unknown */
-	int f_mode;		/* -1 unknown */
-	int exporter_dynamic;	/* ops->pin != NULL; tri-state */
 	char *exp_ops;		/* symbol of the exporter's dma_buf_ops, NULL if unresolved */
+	long file_count;	/* file references, -1 unknown */
 	long violations;	/* contract violations counted by dmabuf_lab, -1 unknown */
 
 	struct dmabuf_attachment *att;
-	size_t n_att;
-	int n_att_reported;	/* bufinfo's "Total N devices attached", -1 if none */
 	struct dmabuf_owner *own;
-	size_t n_own;
+	uint32_t n_att, n_own;
+	int n_att_reported;	/* bufinfo's "Total N devices attached", -1 if none */
+	int f_flags;		/* -1 unknown */
+	int f_mode;		/* -1 unknown */
+	int exporter_dynamic;	/* ops->pin != NULL; tri-state */
 
+	/* provenance per field and every source that saw the buffer: DMABUF_SRC_* masks */
+	uint8_t src[DMABUF_F__COUNT];
+	uint8_t seen;
 	/*
 	 * bufinfo's name (or its absence) is the buffer's byte for byte: no
 	 * line of its record could have been part of it (debugfs.c)
 	 */
 	bool name_exact;
-	unsigned int src[DMABUF_F__COUNT];	/* provenance per field */
-	unsigned int seen;	/* every source that saw this buffer */
 };
+/* a snapshot holds thousands: the masks are bytes */
+_Static_assert(DMABUF_SRC_COUNT <= 8, "a DMABUF_SRC_* mask must fit a buffer's uint8_t src");
 
 /* Facts about the kernel the snapshot came from, for the derived fields. */
 struct dmabuf_kernel {

@@ -102,7 +102,7 @@ static void json_provenance(struct json_writer *jw, const struct dmabuf_buffer *
 static const char *provenance_text(const struct dmabuf_buffer *b, size_t *len)
 {
 	static struct {
-		unsigned int src[DMABUF_F__COUNT], seen;
+		uint8_t src[DMABUF_F__COUNT], seen;
 		char *text;
 		size_t len;
 	} last;

@@ -232,12 +232,12 @@ size_t top_detail_lines(const struct top *t, const struct dmabuf_buffer *b, char
 		     top_event_rate(t, b->ino, TRACE_EV_UNMAP), top_event_rate(t, b->ino, TRACE_EV_MOVE),
 		     top_event_rate(t, b->ino, TRACE_EV_RELEASE));
 	}
-	LINE("attachments: %zu", b->n_att);
+	LINE("attachments: %u", b->n_att);
 	for (i = 0; i < b->n_att; i++) {
 		att_text(t, &b->att[i], text, sizeof(text));
 		LINE("  %s  [%s]", text, dmabuf_sources_str(b->att[i].src, src, sizeof(src)));
 	}
-	LINE("owners: %zu", b->n_own);
+	LINE("owners: %u", b->n_own);
 	for (i = 0; i < b->n_own; i++) {
 		owner_text(t, &b->own[i], text, sizeof(text));
 		LINE("  %s  [%s]", text, dmabuf_sources_str(b->own[i].src, src, sizeof(src)));

@@ -232,9 +232,9 @@ static void check_buffer(const struct dmabuf_snapshot *s, const struct want *w)
 	tap_ok(b->exp_ops && (b->src[DMABUF_F_EXP_OPS] & DMABUF_SRC_BPF),
 	       "%s: exporter ops resolved: %s", L, b->exp_ops ? b->exp_ops : "(null)");
 	tap_ok(b->n_att == 0 && (b->src[DMABUF_F_ATTACHMENTS] & DMABUF_SRC_BPF),
-	       "%s: no attachments (%zu)", L, b->n_att);
+	       "%s: no attachments (%u)", L, b->n_att);
 	tap_ok(bpf_owner_is(b, getpid(), w->fd, my_comm) && b->n_own == 1,
-	       "%s: one owner, pid %d fd %d comm %s, from BPF (%zu owners)", L, (int)getpid(),
+	       "%s: one owner, pid %d fd %d comm %s, from BPF (%u owners)", L, (int)getpid(),
 	       w->fd, my_comm, b->n_own);
 }
 

@@ -327,8 +327,8 @@ static void check_truncation(void)
 
 			fstat(fd, &st);
 			b = dmabuf_buffer_get(s, st.st_ino, false);
-			tap_ok(b && b->n_att == SNAP_MAX_ATT, "BPF reported %zu of them (at most %d)",
-			       b ? b->n_att : 0, SNAP_MAX_ATT);
+			tap_ok(b && b->n_att == SNAP_MAX_ATT, "BPF reported %u of them (at most %d)",
+			       b ? b->n_att : 0u, SNAP_MAX_ATT);
 			tap_ok(s->status[SRC_BPF_I].state == DMABUF_SOURCE_PARTIAL &&
 			       strstr(s->status[SRC_BPF_I].detail, "1 attachment lists cut"),
 			       "the snapshot says the list was cut: %s", s->status[SRC_BPF_I].detail);
