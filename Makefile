@@ -13,6 +13,7 @@ export DMABUF_CACHE ?= $(CURDIR)/.cache
 
 CC ?= gcc
 CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
 BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
@@ -137,13 +138,21 @@ $(OUTPUT)/%.bpf.o: %.bpf.c $(OUTPUT)/vmlinux.h $(wildcard include/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@	# DWARF: BTF keeps the types and lines; 1/8 the size
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
+# The snapshot iterators' pin key (dmabuf pin): the object's checksum, so a
+# build never uses another build's pins; taken here, not on every snapshot.
+$(OUTPUT)/bpf/snapshot.key.h: $(OUTPUT)/bpf/snapshot.bpf.o
+	$(call msg,GEN,$@)
+	$(Q)printf '#define SNAPSHOT_PIN_KEY "%s"\n' "$$(sha256sum $< | cut -c1-8)" > $@
+
 # lib/ objects that include a skeleton need it generated first.
-$(OUTPUT)/lib/bpfsnap.o $(OUTPUT)/san/lib/bpfsnap.o: $(OUTPUT)/bpf/snapshot.skel.h
+$(OUTPUT)/lib/bpfsnap.o $(OUTPUT)/san/lib/bpfsnap.o: $(OUTPUT)/bpf/snapshot.skel.h \
+	$(OUTPUT)/bpf/snapshot.key.h
 $(OUTPUT)/lib/trace.o $(OUTPUT)/san/lib/trace.o: $(OUTPUT)/bpf/trace.skel.h
 $(OUTPUT)/bpf/trace.bpf.o: bpf/trace.bpf.h
 

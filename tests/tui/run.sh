@@ -90,7 +90,11 @@ check_restored() {
 	check $? "$what: the alternate screen is left"
 	[ "$(T display -p -t "$sess" '#{cursor_flag}')" = 1 ]
 	check $? "$what: the cursor is visible again"
-	sleep 0.2
+	# the shell writes it after "EXIT=": on a loaded machine that takes a while
+	for _ in $(seq 50); do
+		[ -s "$work/stty.after" ] && break
+		sleep 0.1
+	done
 	[ -s "$work/stty.after" ] && cmp -s "$work/stty.before" "$work/stty.after"
 	check $? "$what: the terminal modes are restored (stty -g)"
 	rm -f "$work/stty.after"
