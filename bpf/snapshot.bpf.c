@@ -139,6 +139,10 @@ struct scratch {
 	struct snap_map m;
 	/* the ops this CPU named last, in which session, for which buffer (emit_ops) */
 	__u64 named_ops, named_session, named_ino;
+	/* the exporter name iter/dmabuf read last on this CPU: where, in which session */
+	__u64 exp_ptr, exp_session;
+	__u32 exp_cut;
+	char exp_name[SNAP_EXP_NAME_LEN];
 };
 
 /* Records are built here: they are too large for the 512-byte stack. */
@@ -255,12 +259,13 @@ static __always_inline __u64 read_file_count(struct file___snap *f, bool typed)
 
 /* SNAP_REC_BUF of dma_buf D into scratch; REFS: file references the caller
  * holds itself (the iterators hold one), not counted; TYPED: as RD(). 0 or -1. */
-static __always_inline int fill_buf_of(struct dma_buf *d, __u32 via, __u64 refs, bool typed)
+static __always_inline int fill_buf_of(struct dma_buf *d, __u32 via, __u64 refs, bool typed,
+				       __u64 session)
 {
 	const struct dma_buf_ops___snap *ops;
 	struct file___snap *f;
 	struct snap_buf *b;
-	const char *name;
+	const char *name, *exp;
 	struct scratch *sc;
 	__u32 zero = 0;
 	__u64 count;
@@ -295,8 +300,26 @@ static __always_inline int fill_buf_of(struct dma_buf *d, __u32 via, __u64 refs,
 			b->flags |= SNAP_BUF_CACHE_SGT;
 	}
 
-	if (read_str(b->exp_name, sizeof(b->exp_name), RD(typed, d, exp_name)))
-		b->flags |= SNAP_BUF_EXP_NAME_CUT;
+	/*
+	 * exp_name is the exporter's constant string: iter/dmabuf (TYPED) reads
+	 * it once per address and session. Every buffer it shows existed when
+	 * the session began (new ones go to the list's head, behind it), so two
+	 * of them with one address have one string.
+	 */
+	exp = (const char *)RD(typed, d, exp_name);
+	if (typed && exp && (__u64)exp == sc->exp_ptr && session == sc->exp_session) {
+		__builtin_memcpy(b->exp_name, sc->exp_name, sizeof(b->exp_name));
+		b->flags |= sc->exp_cut;
+	} else {
+		if (read_str(b->exp_name, sizeof(b->exp_name), exp))
+			b->flags |= SNAP_BUF_EXP_NAME_CUT;
+		if (typed) {
+			__builtin_memcpy(sc->exp_name, b->exp_name, sizeof(sc->exp_name));
+			sc->exp_cut = b->flags & SNAP_BUF_EXP_NAME_CUT;
+			sc->exp_ptr = (__u64)exp;
+			sc->exp_session = session;
+		}
+	}
 	/*
 	 * dma_buf->name belongs to name_lock (older kernels: the resv): read
 	 * without it, a concurrent DMA_BUF_SET_NAME can free the old string
@@ -315,7 +338,7 @@ static __always_inline int fill_buf_of(struct dma_buf *d, __u32 via, __u64 refs,
 /* fill_buf_of() for the dma_buf at DP, read through probes. */
 __noinline int fill_buf(__u64 dp, __u32 via, __u64 refs)
 {
-	return fill_buf_of((void *)dp, via, refs, false);
+	return fill_buf_of((void *)dp, via, refs, false, 0);
 }
 
 /*
@@ -436,7 +459,7 @@ static __always_inline int emit_buf(struct seq_file *seq, __u64 session, struct 
 	struct scratch *sc;
 	__u32 zero = 0;
 
-	if (typed ? fill_buf_of(d, via, refs, true) : fill_buf((__u64)d, via, refs))
+	if (typed ? fill_buf_of(d, via, refs, true, session) : fill_buf((__u64)d, via, refs))
 		return 0;
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc || bpf_seq_write(seq, &sc->b, sizeof(sc->b)))

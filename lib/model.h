@@ -105,7 +105,7 @@ struct dmabuf_owner {
 	int *fds;		/* their numbers (nfds of them) */
 	uint64_t mapped_bytes;	/* their total length */
 	unsigned int nmaps;	/* mappings of the buffer in /proc/PID/maps */
-	unsigned int src;
+	uint8_t src;		/* DMABUF_SRC_* */
 	char comm[17];		/* raw /proc/PID/comm, escape before printing */
 };
 
