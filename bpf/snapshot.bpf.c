@@ -143,6 +143,10 @@ struct scratch {
 	__u64 exp_ptr, exp_session;
 	__u32 exp_cut;
 	char exp_name[SNAP_EXP_NAME_LEN];
+	/* the comm the walks read last on this CPU: whose (task, pid), in which session */
+	__u64 comm_task, comm_session;
+	__u32 comm_pid;
+	char comm[SNAP_COMM_LEN];
 };
 
 /* Records are built here: they are too large for the 512-byte stack. */
@@ -248,6 +252,24 @@ static __always_inline __u64 read_file_count(struct file___snap *f, bool typed)
 		return c >= FILE_REF_RELEASED ? 0 : c + 1;
 	}
 	return (__u64)RD(typed, f, f_count.counter);
+}
+
+/*
+ * TASK's comm into DST: the walks visit a task's files and vmas in a row,
+ * so it is read once per task (its pointer and pid) and session and copied
+ * from scratch for the rest: the same name for all of them, as one reading.
+ */
+static __always_inline void task_comm(struct scratch *sc, char *dst, struct task_struct *task,
+				      __u64 session)
+{
+	if ((__u64)task != sc->comm_task || (__u32)task->pid != sc->comm_pid ||
+	    session != sc->comm_session) {
+		bpf_probe_read_kernel_str(sc->comm, sizeof(sc->comm), task->comm);
+		sc->comm_task = (__u64)task;
+		sc->comm_pid = (__u32)task->pid;
+		sc->comm_session = session;
+	}
+	__builtin_memcpy(dst, sc->comm, SNAP_COMM_LEN);
 }
 
 /*
@@ -566,7 +588,7 @@ owner:
 	o->ino = ino;
 	o->pid = id >> 32;
 	o->fd = ctx->fd;
-	bpf_probe_read_kernel_str(o->comm, sizeof(o->comm), task->comm);
+	task_comm(sc, o->comm, task, ctx->meta->session_id);
 	bpf_seq_write(seq, o, sizeof(*o));
 	return 0;
 }
@@ -600,7 +622,7 @@ int snap_task_vma(struct snap_ctx_task_vma *ctx)
 	m->bytes = vma->vm_end - vma->vm_start;
 	m->pid = task->tgid;
 	m->pad = 0;
-	bpf_probe_read_kernel_str(m->comm, sizeof(m->comm), task->comm);
+	task_comm(sc, m->comm, task, ctx->meta->session_id);
 	bpf_seq_write(ctx->meta->seq, m, sizeof(*m));
 	return 0;
 }
