@@ -193,6 +193,7 @@ static int configure(struct dmabuf_trace *t)
 	s->rodata->filter_dev_on = f->device != NULL;
 	set_string(s->rodata->filter_dev, TRACE_DEV_LEN, f->device);
 	s->rodata->want_stack = t->o.stack;
+	s->rodata->no_latency = t->o.no_latency;
 	s->rodata->all_callers_lock = t->facts.all_callers_lock;
 	s->rodata->move_notify = t->facts.move_notify;
 	s->rodata->use_perfbuf = t->facts.perf_buffer;
@@ -359,7 +360,7 @@ static int choose_all(struct dmabuf_trace *t)
 				 dmabuf_trace_event_name(p->kind));
 			continue;
 		}
-		if (!trace_kernel_choose(t->k, &trace_sites[i], &t->choice[i], p))
+		if (!trace_kernel_choose(t->k, &trace_sites[i], t->o.no_latency, &t->choice[i], p))
 			traced++;
 	}
 	return traced ? 0 : -EOPNOTSUPP;
