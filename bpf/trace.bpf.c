@@ -149,11 +149,13 @@ static __always_inline void map_enter(__u32 site, struct dma_buf_attachment *a, 
 
 /*
  * The record of a map/unmap that returned at NOW, its entry's state in IN;
- * NOW 0: traced at entry alone (--no-latency), no latency and no return.
+ * !TIMED (a constant): traced at entry alone (--no-latency), no latency and
+ * no return (a constant keeps the timed programs as they were for 6.1's
+ * verifier).
  */
 static __always_inline void map_record(void *ctx, __u32 site, __u32 method,
 				       struct dma_buf_attachment *a, __u64 sgt_ret,
-				       const struct inflight *in, __u64 now, bool direct)
+				       const struct inflight *in, __u64 now, bool timed, bool direct)
 {
 	bool known, dyn, hit;
 	struct dma_buf *d;
@@ -166,13 +168,13 @@ static __always_inline void map_record(void *ctx, __u32 site, __u32 method,
 	ev_att(&e, a, direct);
 	e.dir = (__u32)in->a2;
 	e.flags |= TRACE_F_HAS_DIR;
-	if (now) {
+	if (timed) {
 		e.flags |= TRACE_F_HAS_LATENCY;
 		e.latency = e.ts - in->ts;
 	}
 	ev_contract(&e, in->contract, in->resv);
 	if (site == TRACE_EV_MAP) {
-		if (now)
+		if (timed)
 			ev_ret(&e, is_err(sgt_ret) ? (__s64)sgt_ret : 0);
 		hit = in->sgt_before && !is_err(sgt_ret);
 	} else {
@@ -201,7 +203,7 @@ static __always_inline void map_exit(void *ctx, __u32 site, __u32 method,
 		return;
 	if (!direct)
 		a = (void *)in.a0;
-	map_record(ctx, site, method, a, sgt_ret, &in, bpf_ktime_get_ns(), direct);
+	map_record(ctx, site, method, a, sgt_ret, &in, bpf_ktime_get_ns(), true, direct);
 }
 
 /*
@@ -217,7 +219,7 @@ static __always_inline void map_once(void *ctx, __u32 site, __u32 method,
 	if (!wanted(site))
 		return;
 	map_state(site, a, sgt_arg, dir, &in, direct);
-	map_record(ctx, site, method, a, 0, &in, 0, direct);
+	map_record(ctx, site, method, a, 0, &in, 0, false, direct);
 }
 
 /*
@@ -259,7 +261,7 @@ static __always_inline void map_session(void *ctx, __u32 site, struct dma_buf_at
 	in.sgt_before = 0;
 	in.contract = TRACE_CONTRACT(CK_CODE(*ck), CK_RULE(*ck));
 	in.resv = CK_RESV(*ck);
-	map_record(ctx, site, TRACE_M_FENTRY, a, sgt_ret, &in, now, true);
+	map_record(ctx, site, TRACE_M_FENTRY, a, sgt_ret, &in, now, true, true);
 }
 
 /* pin, unpin (on attachment A), begin/end_cpu_access (on buffer D): entry state */

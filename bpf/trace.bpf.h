@@ -60,8 +60,6 @@ const volatile bool use_perfbuf = false;
 const volatile bool use_task_storage = true;
 /* --summary: aggregate into dt_sum instead of sending records */
 const volatile bool summary = false;
-/* --no-latency: no event carries one (map/unmap are traced at entry alone) */
-const volatile bool no_latency = false;
 /* wake the reader only when this much waits: it polls every 100 ms anyway */
 const volatile __u64 wakeup_bytes = 0;
 /* DMABUF_TRACE_PROFILE: stop at a stage, to measure what each costs (bench/) */
@@ -712,10 +710,6 @@ static __always_inline struct trace_rec *ev_record(struct ev *e, __u32 size, boo
 	if (!ev_match(e, comm, exp, dev, direct)) {
 		count(TRACE_CNT_FILTERED);
 		return NULL;
-	}
-	if (no_latency) {
-		e->flags &= ~TRACE_F_HAS_LATENCY;
-		e->latency = 0;
 	}
 	if (TRACE_CONTRACT_CODE(e->contract))
 		count(TRACE_CNT_VIOLATIONS);
