@@ -12,6 +12,7 @@
  *   dt_fe_/dt_fx_  fentry/fexit trampolines
  *   dt_fs_         fsession: one program at entry and exit (7.x; map, unmap)
  *   dt_kp_/dt_kr_  kprobe/kretprobe, the last resort
+ *   dt_*_map1/unmap1  --no-latency: map/unmap by one program at entry
  *
  * Entry/exit pairs keep the entry's state per task and call site; the
  * record is written at exit, so a call is one record with its latency.
@@ -119,28 +120,42 @@ static __always_inline void do_detach(void *ctx, __u32 method, struct dma_buf *d
 	ev_send(ctx, &e, direct);
 }
 
+/* The entry state of a map/unmap: the arguments, the cached table and the contract */
+static __always_inline void map_state(__u32 site, struct dma_buf_attachment *a, __u64 sgt_arg,
+				      __u32 dir, struct inflight *in, bool direct)
+{
+	struct dma_buf *d = RD(direct, a, dmabuf);
+	bool hit;
+
+	in->a0 = (__u64)a;
+	in->a1 = sgt_arg;
+	in->a2 = dir;
+	in->sgt_before = attach_sgt(a, direct);
+	/* map: a cached table answers; unmap: the table is the cached one */
+	hit = in->sgt_before && (site == TRACE_EV_MAP || in->sgt_before == sgt_arg);
+	in->contract = map_contract(a, d, hit, &in->resv, direct);
+}
+
 static __always_inline void map_enter(__u32 site, struct dma_buf_attachment *a, __u64 sgt_arg,
 				      __u32 dir, bool direct)
 {
-	struct dma_buf *d;
-	__u64 cached_sgt;
-	__u32 state, contract;
-	bool hit;
+	struct inflight in;
 
 	if (!wanted(site))
 		return;
-	d = RD(direct, a, dmabuf);
-	cached_sgt = attach_sgt(a, direct);
-	/* map: a cached table answers; unmap: the table is the cached one */
-	hit = cached_sgt && (site == TRACE_EV_MAP || cached_sgt == sgt_arg);
-	contract = map_contract(a, d, hit, &state, direct);
-	enter(site, (__u64)a, sgt_arg, dir, cached_sgt, contract, state);
+	map_state(site, a, sgt_arg, dir, &in, direct);
+	enter(site, in.a0, in.a1, in.a2, in.sgt_before, in.contract, in.resv);
 }
 
-/* The record of a map/unmap that returned at NOW, its entry's state in IN */
+/*
+ * The record of a map/unmap that returned at NOW, its entry's state in IN;
+ * !TIMED (a constant): traced at entry alone (--no-latency), no latency and
+ * no return (a constant keeps the timed programs as they were for 6.1's
+ * verifier).
+ */
 static __always_inline void map_record(void *ctx, __u32 site, __u32 method,
 				       struct dma_buf_attachment *a, __u64 sgt_ret,
-				       const struct inflight *in, __u64 now, bool direct)
+				       const struct inflight *in, __u64 now, bool timed, bool direct)
 {
 	bool known, dyn, hit;
 	struct dma_buf *d;
@@ -152,11 +167,15 @@ static __always_inline void map_record(void *ctx, __u32 site, __u32 method,
 	ev_buf(&e, d, direct);
 	ev_att(&e, a, direct);
 	e.dir = (__u32)in->a2;
-	e.flags |= TRACE_F_HAS_DIR | TRACE_F_HAS_LATENCY;
-	e.latency = e.ts - in->ts;
+	e.flags |= TRACE_F_HAS_DIR;
+	if (timed) {
+		e.flags |= TRACE_F_HAS_LATENCY;
+		e.latency = e.ts - in->ts;
+	}
 	ev_contract(&e, in->contract, in->resv);
 	if (site == TRACE_EV_MAP) {
-		ev_ret(&e, is_err(sgt_ret) ? (__s64)sgt_ret : 0);
+		if (timed)
+			ev_ret(&e, is_err(sgt_ret) ? (__s64)sgt_ret : 0);
 		hit = in->sgt_before && !is_err(sgt_ret);
 	} else {
 		hit = in->sgt_before && in->sgt_before == in->a1;
@@ -184,7 +203,23 @@ static __always_inline void map_exit(void *ctx, __u32 site, __u32 method,
 		return;
 	if (!direct)
 		a = (void *)in.a0;
-	map_record(ctx, site, method, a, sgt_ret, &in, bpf_ktime_get_ns(), direct);
+	map_record(ctx, site, method, a, sgt_ret, &in, bpf_ktime_get_ns(), true, direct);
+}
+
+/*
+ * --no-latency: one program per call, at entry, the record (or count) made
+ * there: no entry state kept, no clock read for the summary, no return.
+ */
+static __always_inline void map_once(void *ctx, __u32 site, __u32 method,
+				     struct dma_buf_attachment *a, __u64 sgt_arg, __u32 dir,
+				     bool direct)
+{
+	struct inflight in;
+
+	if (!wanted(site))
+		return;
+	map_state(site, a, sgt_arg, dir, &in, direct);
+	map_record(ctx, site, method, a, 0, &in, 0, false, direct);
 }
 
 /*
@@ -226,7 +261,7 @@ static __always_inline void map_session(void *ctx, __u32 site, struct dma_buf_at
 	in.sgt_before = 0;
 	in.contract = TRACE_CONTRACT(CK_CODE(*ck), CK_RULE(*ck));
 	in.resv = CK_RESV(*ck);
-	map_record(ctx, site, TRACE_M_FENTRY, a, sgt_ret, &in, now, true);
+	map_record(ctx, site, TRACE_M_FENTRY, a, sgt_ret, &in, now, true, true);
 }
 
 /* pin, unpin (on attachment A), begin/end_cpu_access (on buffer D): entry state */
@@ -492,6 +527,22 @@ int BPF_PROG(dt_fx_unmap, struct dma_buf_attachment *a, struct sg_table *sgt,
 	return 0;
 }
 
+/* --no-latency: map/unmap by one program per call */
+SEC("fentry")
+int BPF_PROG(dt_fe_map1, struct dma_buf_attachment *a, enum dma_data_direction dir)
+{
+	map_once(ctx, TRACE_EV_MAP, TRACE_M_FENTRY, a, 0, dir, true);
+	return 0;
+}
+
+SEC("fentry")
+int BPF_PROG(dt_fe_unmap1, struct dma_buf_attachment *a, struct sg_table *sgt,
+	     enum dma_data_direction dir)
+{
+	map_once(ctx, TRACE_EV_UNMAP, TRACE_M_FENTRY, a, (__u64)sgt, dir, true);
+	return 0;
+}
+
 /* loaded as BPF_TRACE_FSESSION: lib/trace.c sets the type (libbpf may not know "fsession") */
 SEC("fentry")
 int BPF_PROG(dt_fs_map, struct dma_buf_attachment *a, enum dma_data_direction dir,
@@ -725,6 +776,20 @@ SEC("kretprobe")
 int BPF_KRETPROBE(dt_kr_unmap)
 {
 	map_exit(ctx, TRACE_EV_UNMAP, TRACE_M_KPROBE, NULL, 0, false);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(dt_kp_map1, struct dma_buf_attachment *a, int dir)
+{
+	map_once(ctx, TRACE_EV_MAP, TRACE_M_KPROBE, a, 0, dir, false);
+	return 0;
+}
+
+SEC("kprobe")
+int BPF_KPROBE(dt_kp_unmap1, struct dma_buf_attachment *a, struct sg_table *sgt, int dir)
+{
+	map_once(ctx, TRACE_EV_UNMAP, TRACE_M_KPROBE, a, (__u64)sgt, dir, false);
 	return 0;
 }
 

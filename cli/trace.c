@@ -86,6 +86,8 @@ static void usage(FILE *f)
 		"  -d, --duration SECS    stop after SECS seconds\n"
 		"  -s, --summary[=SECS]   counts and latency histograms per exporter, device and\n"
 		"                         process instead of events: at exit, or every SECS\n"
+		"      --no-latency       map/unmap by one program per call: no latencies,\n"
+		"                         no map return value, less overhead\n"
 		"      --stack            the kernel stack of each event\n"
 		"      --buffer-size SIZE ring buffer size (default 8M; 64K, 1M, ...)\n"
 		"      --list-probes      how each event is traced on this kernel, and why\n"
@@ -335,7 +337,7 @@ static int run(void)
 /* --- options ------------------------------------------------------------- */
 
 enum { OPT_EXPORTER = 256, OPT_DEVICE, OPT_INO, OPT_STACK, OPT_BUFFER_SIZE, OPT_LIST_PROBES,
-       OPT_LIST_EVENTS };
+       OPT_LIST_EVENTS, OPT_NO_LATENCY };
 
 static const struct option long_options[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -347,6 +349,7 @@ static const struct option long_options[] = {
 	{ "events", required_argument, NULL, 'e' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "summary", optional_argument, NULL, 's' },
+	{ "no-latency", no_argument, NULL, OPT_NO_LATENCY },
 	{ "stack", no_argument, NULL, OPT_STACK },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "list-probes", no_argument, NULL, OPT_LIST_PROBES },
@@ -438,6 +441,9 @@ static int parse_option(int opt, const char *arg)
 			cli.summary_every = (unsigned int)v;
 		}
 		return 0;
+	case OPT_NO_LATENCY:
+		cli.opts.no_latency = true;
+		return 0;
 	case OPT_STACK:
 		cli.opts.stack = true;
 		return 0;
@@ -519,6 +525,8 @@ int main(int argc, char **argv)
 		ret = 0;
 	} else {
 		cli.sum = dmabuf_trace_summary_new();
+		if (cli.sum && cli.opts.no_latency)
+			dmabuf_trace_summary_no_latency(cli.sum);
 		ret = cli.sum ? run() : EXIT_RUNTIME;
 	}
 	dmabuf_trace_close(cli.trace);

@@ -359,7 +359,7 @@ static int choose_all(struct dmabuf_trace *t)
 				 dmabuf_trace_event_name(p->kind));
 			continue;
 		}
-		if (!trace_kernel_choose(t->k, &trace_sites[i], &t->choice[i], p))
+		if (!trace_kernel_choose(t->k, &trace_sites[i], t->o.no_latency, &t->choice[i], p))
 			traced++;
 	}
 	return traced ? 0 : -EOPNOTSUPP;
@@ -456,6 +456,14 @@ static int deliver(struct dmabuf_trace *t, const void *data, size_t size)
 	}
 	if (!dmabuf_trace_filter_match(&t->o.filter, &ev))
 		return 0;
+	/*
+	 * --no-latency: the entry/exit pairs left (pin, CPU access) still time
+	 * their calls; dropped here, not in the programs, which stay as they are
+	 */
+	if (t->o.no_latency) {
+		ev.has_latency = false;
+		ev.latency_ns = 0;
+	}
 	t->handled++;
 	if (t->profile == TRACE_PROFILE_DECODE)
 		return 0;
@@ -751,11 +759,11 @@ int dmabuf_trace_summary_take(struct dmabuf_trace *t, struct dmabuf_trace_summar
 			.pid = v->key.tgid,
 			.comm = comm,
 			.count = v->count,
-			.lat_n = v->lat_n,
+			.lat_n = t->o.no_latency ? 0 : v->lat_n,
 			.lat_sum = v->lat_sum,
 			.lat_min = v->lat_min,
 			.lat_max = v->lat_max,
-			.hist = v->lat_n ? hist : NULL,
+			.hist = v->lat_n && !t->o.no_latency ? hist : NULL,
 		};
 		unsigned int h;
 

@@ -155,6 +155,8 @@ struct dmabuf_trace_agg {
 
 /* Adds A under its exporter (if any), its device (if any) and its process; 0 or -errno. */
 int dmabuf_trace_summary_merge(struct dmabuf_trace_summary *s, const struct dmabuf_trace_agg *a);
+/* Latencies were not measured (--no-latency): the summary says so. */
+void dmabuf_trace_summary_no_latency(struct dmabuf_trace_summary *s);
 void dmabuf_trace_summary_print(const struct dmabuf_trace_summary *s, FILE *f);
 void dmabuf_trace_summary_json(const struct dmabuf_trace_summary *s, struct json_writer *jw);
 
@@ -171,6 +173,8 @@ struct dmabuf_trace_opts {
 					 * nothing attaches */
 	bool summary;			/* aggregate in the kernel, no events: read the counts
 					 * with dmabuf_trace_summary_take() */
+	bool no_latency;		/* map/unmap by one program per call at entry: no
+					 * latency, no return value (--no-latency) */
 };
 
 /* One line of --list-probes: a place an event comes from. */

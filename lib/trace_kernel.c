@@ -31,13 +31,18 @@
 
 #include "trace_priv.h"
 
-#define TP(name, prog) { TRACE_M_TRACEPOINT, { name }, -1, NULL, prog, NULL, false }
+#define TP(name, prog) { TRACE_M_TRACEPOINT, { name }, -1, NULL, prog, NULL, false, false }
 #define FE(n0, n1, nargs, arg0, entry, exit) \
-	{ TRACE_M_FENTRY, { n0, n1 }, nargs, arg0, entry, exit, false }
-#define KP(n0, n1, entry, exit) { TRACE_M_KPROBE, { n0, n1 }, -1, NULL, entry, exit, false }
+	{ TRACE_M_FENTRY, { n0, n1 }, nargs, arg0, entry, exit, false, false }
+#define KP(n0, n1, entry, exit) \
+	{ TRACE_M_KPROBE, { n0, n1 }, -1, NULL, entry, exit, false, false }
 /* fsession: one program at entry and exit; counts as fentry (records, -l, DISABLE) */
 #define FS(n0, n1, nargs, arg0, prog) \
-	{ TRACE_M_FENTRY, { n0, n1 }, nargs, arg0, prog, NULL, true }
+	{ TRACE_M_FENTRY, { n0, n1 }, nargs, arg0, prog, NULL, true, false }
+/* --no-latency: one program per call, at entry (bench/README.md: the cheapest way) */
+#define FE1(n0, n1, nargs, arg0, prog) \
+	{ TRACE_M_FENTRY, { n0, n1 }, nargs, arg0, prog, NULL, false, true }
+#define KP1(n0, n1, prog) { TRACE_M_KPROBE, { n0, n1 }, -1, NULL, prog, NULL, false, true }
 
 /*
  * Function names are tried in order: the current one, then the name of a
@@ -70,12 +75,18 @@ const struct trace_site trace_sites[] = {
 		FE("dma_buf_detach", NULL, 2, "dma_buf", "dt_fe_detach", NULL),
 		KP("dma_buf_detach", NULL, "dt_kp_detach", NULL) } },
 	{ TRACE_EV_MAP, NULL, false, {
+		FE1("dma_buf_map_attachment", "dma_buf_sgt_map_attachment", 2, "dma_buf_attachment",
+		    "dt_fe_map1"),
+		KP1("dma_buf_map_attachment", "dma_buf_sgt_map_attachment", "dt_kp_map1"),
 		FS("dma_buf_map_attachment", "dma_buf_sgt_map_attachment", 2, "dma_buf_attachment",
 		   "dt_fs_map"),
 		FE("dma_buf_map_attachment", "dma_buf_sgt_map_attachment", 2, "dma_buf_attachment",
 		   "dt_fe_map", "dt_fx_map"),
 		KP("dma_buf_map_attachment", "dma_buf_sgt_map_attachment", "dt_kp_map", "dt_kr_map") } },
 	{ TRACE_EV_UNMAP, NULL, false, {
+		FE1("dma_buf_unmap_attachment", "dma_buf_sgt_unmap_attachment", 3,
+		    "dma_buf_attachment", "dt_fe_unmap1"),
+		KP1("dma_buf_unmap_attachment", "dma_buf_sgt_unmap_attachment", "dt_kp_unmap1"),
 		FS("dma_buf_unmap_attachment", "dma_buf_sgt_unmap_attachment", 3, "dma_buf_attachment",
 		   "dt_fs_unmap"),
 		FE("dma_buf_unmap_attachment", "dma_buf_sgt_unmap_attachment", 3, "dma_buf_attachment",
@@ -564,11 +575,23 @@ static bool usable(struct trace_kernel *k, const struct trace_cand *c, const cha
 	return false;
 }
 
-int trace_kernel_choose(struct trace_kernel *k, const struct trace_site *site,
+/* Does SITE have a way in of one program per call (--no-latency)? */
+static bool has_one_run(const struct trace_site *site)
+{
+	int i;
+
+	for (i = 0; i < TRACE_MAX_CANDS && site->cand[i].method; i++)
+		if (site->cand[i].one_run)
+			return true;
+	return false;
+}
+
+int trace_kernel_choose(struct trace_kernel *k, const struct trace_site *site, bool no_latency,
 			struct trace_choice *c, struct dmabuf_trace_probe *p)
 {
 	char why[sizeof(p->reason)] = "";
 	const char *name = NULL;
+	bool one_run = no_latency && has_one_run(site);
 	int i;
 
 	memset(p, 0, sizeof(*p));
@@ -579,6 +602,8 @@ int trace_kernel_choose(struct trace_kernel *k, const struct trace_site *site,
 	for (i = 0; i < TRACE_MAX_CANDS && site->cand[i].method; i++) {
 		const struct trace_cand *cand = &site->cand[i];
 
+		if (cand->one_run != one_run)
+			continue;
 		if (c->refused[i]) {
 			note(why, sizeof(why), "%s%s", c->refusal[i], "");
 			continue;
@@ -594,9 +619,11 @@ int trace_kernel_choose(struct trace_kernel *k, const struct trace_site *site,
 			 cand->method == TRACE_M_TRACEPOINT ? "tracepoint in BTF" :
 			 cand->method == TRACE_M_FENTRY ?
 			 (cand->session ? "fsession attaches" :
+			  cand->one_run ? "fentry attaches (--no-latency: entry only)" :
 			  cand->entry && cand->exit ? "fentry+fexit attach" :
 			  cand->entry ? "fentry attaches" : "fexit attaches") :
-			 "in kallsyms", why[0] ? "; " : "", why);
+			 cand->one_run ? "in kallsyms (--no-latency: entry only)" : "in kallsyms",
+			 why[0] ? "; " : "", why);
 		return 0;
 	}
 	p->method = TRACE_M_NONE;

@@ -12,7 +12,7 @@
 
 #include "trace.h"
 
-#define TRACE_MAX_CANDS 4
+#define TRACE_MAX_CANDS 5
 #define TRACE_MAX_NAMES 3
 
 /* One way to trace a site: a tracepoint, or a function by fentry or kprobe. */
@@ -23,6 +23,8 @@ struct trace_cand {
 	const char *arg0;			/* struct its first argument points to, or NULL */
 	const char *entry, *exit;		/* programs of bpf/trace.bpf.c, either may be NULL */
 	bool session;				/* ENTRY runs at entry and exit: fsession */
+	bool one_run;				/* --no-latency only: one program per call,
+						 * and the site's only candidates then */
 };
 
 /* A place in the kernel one event comes from, with its ways in preference order. */
@@ -62,10 +64,11 @@ void trace_kernel_facts(const struct trace_kernel *k, struct dmabuf_trace_facts 
 int trace_kernel_fsession(const struct trace_kernel *k);
 /*
  * Picks the first candidate of SITE this kernel offers and has not refused
- * (C->refused); fills C and the --list-probes line P. Returns 0, or -ENOENT
- * when the site cannot be traced (P says why).
+ * (C->refused), among the one-run candidates when NO_LATENCY and SITE has
+ * any, else among the others; fills C and the --list-probes line P.
+ * Returns 0, or -ENOENT when the site cannot be traced (P says why).
  */
-int trace_kernel_choose(struct trace_kernel *k, const struct trace_site *site,
+int trace_kernel_choose(struct trace_kernel *k, const struct trace_site *site, bool no_latency,
 			struct trace_choice *c, struct dmabuf_trace_probe *p);
 /* Resolves a kernel text address; NULL if unknown. Loads kallsyms on first use. */
 const char *trace_kernel_ksym(struct trace_kernel *k, unsigned long long addr,

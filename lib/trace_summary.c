@@ -37,6 +37,7 @@ struct summary_group {
 struct dmabuf_trace_summary {
 	struct summary_group g[DMABUF_TRACE_GROUPS];
 	uint64_t events;
+	bool no_latency;	/* map/unmap untimed: say so rather than show no histogram */
 };
 
 static const char *const group_names[DMABUF_TRACE_GROUPS] = { "exporter", "device", "process" };
@@ -67,6 +68,11 @@ void dmabuf_trace_summary_free(struct dmabuf_trace_summary *s)
 		return;
 	dmabuf_trace_summary_reset(s);
 	free(s);
+}
+
+void dmabuf_trace_summary_no_latency(struct dmabuf_trace_summary *s)
+{
+	s->no_latency = true;
 }
 
 static struct summary_entry *find(const struct summary_group *g, const char *key)
@@ -292,6 +298,8 @@ void dmabuf_trace_summary_print(const struct dmabuf_trace_summary *s, FILE *f)
 	size_t gi, i;
 
 	fprintf(f, "Summary: %" PRIu64 " events\n", s->events);
+	if (s->no_latency)
+		fprintf(f, "Latencies: not measured (--no-latency)\n");
 	for (gi = 0; gi < DMABUF_TRACE_GROUPS; gi++) {
 		if (!s->g[gi].n)
 			continue;
@@ -364,6 +372,8 @@ void dmabuf_trace_summary_json(const struct dmabuf_trace_summary *s, struct json
 	jw_name(jw, "summary");
 	jw_start_object(jw);
 	jw_uint_field(jw, "events", s->events);
+	if (s->no_latency)
+		jw_bool_field(jw, "latencies", false);
 	for (gi = 0; gi < DMABUF_TRACE_GROUPS; gi++) {
 		jw_name(jw, group_names[gi]);
 		jw_start_array(jw);

@@ -411,6 +411,12 @@ int main(int argc, char **argv)
 		/* map/unmap by an fentry/fexit pair where fsession (7.x) would be chosen */
 		{ .name = "dmabuf-trace --summary, no fsession", .argv = { TRACER, "--summary",
 		  NULL }, .env = "DMABUF_TRACE_DISABLE=fsession" },
+		/* map/unmap by one program per call: fentry, else (fentry ruled out) a kprobe */
+		DT("dmabuf-trace --summary --no-latency", "--summary", "--no-latency", NULL),
+		{ .name = "  stage: --summary --no-latency, programs return", .argv = { TRACER,
+		  "--summary", "--no-latency", NULL }, .env = "DMABUF_TRACE_PROFILE=attach" },
+		{ .name = "dmabuf-trace --summary --no-latency, kprobe", .argv = { TRACER,
+		  "--summary", "--no-latency", NULL }, .env = "DMABUF_TRACE_DISABLE=fentry" },
 		DT("dmabuf-trace -e map,unmap", "-e", "map,unmap", NULL),
 		/* every probe attached, every call dropped by the in-kernel -p filter */
 		DT("dmabuf-trace -p 1", "-p", "1", NULL),

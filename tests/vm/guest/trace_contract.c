@@ -15,7 +15,8 @@
  * cached table answers. Every flagged event says "not held", resv "free";
  * whenever the module's exporter counted a violation in the call, the
  * tracer flagged it too; the tool exits 1 and counts them at the end; the
- * text line shows the flag.
+ * text line shows the flag. The same verdicts with --no-latency (map/unmap
+ * by one program at entry).
  */
 #include <errno.h>
 #include <signal.h>
@@ -191,33 +192,16 @@ static void clean_run(struct ctx *c)
 	tracer_free(&t);
 }
 
-static void violation_run(struct ctx *c)
+/* The verdicts of tracer T's events against V: what its tests below say, TAG first */
+static void check_verdicts(const char *tag, struct tracer *t, const struct verdict *v, int nv)
 {
 	static const struct jv *evs[256];
-	struct verdict v[16];
-	char pid[16];
-	const char *args[] = { "-j", "-p", pid, "-e", "map,unmap", NULL };
-	const char *targs[] = { "-p", pid, "-e", "map,unmap", NULL };
-	struct tracer t, tt;
-	int n, i, nv = 0, want = 0, caught = 0, wrong = 0, lab_missed = 0;
+	int n, i, want = 0, caught = 0, wrong = 0, lab_missed = 0;
 
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	if (!tap_ok(!tracer_start(&t, "bad", args, NULL) && !tracer_start(&tt, "badtxt", targs, NULL),
-		    "violation: two dmabuf-trace (JSON, text) start")) {
-		tracer_diag_err(&t);
-		tracer_free(&t);
-		return;
-	}
-	bad_ops(c, v, &nv);
-	tracer_stop(&t, SIGINT);
-	tracer_stop(&tt, SIGINT);
-	tap_ok(t.status == 1, "violation: JSON run exits 1 (status %d)", t.status);
-	tap_ok(tt.status == 1, "violation: text run exits 1 (status %d)", tt.status);
-	n = tracer_events(&t, evs, 256);
-	if (!tap_ok(n == nv, "violation: one event per map/unmap (%d, want %d)", n, nv)) {
-		tracer_diag_err(&t);
-		tracer_free(&t);
-		tracer_free(&tt);
+	tap_ok(t->status == 1, "%s: JSON run exits 1 (status %d)", tag, t->status);
+	n = tracer_events(t, evs, 256);
+	if (!tap_ok(n == nv, "%s: one event per map/unmap (%d, want %d)", tag, n, nv)) {
+		tracer_diag_err(t);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -237,15 +221,44 @@ static void violation_run(struct ctx *c)
 			lab_missed++;
 	}
 	tap_ok(want > 0 && caught == want && !wrong,
-	       "violation: %d of %d rule-breaking calls flagged \"%s\" with resv free, %d verdicts "
-	       "differ", caught, want, NOT_HELD, wrong);
-	tap_ok(!lab_missed, "violation: every call the module's exporter counted is flagged (%d missed)",
-	       lab_missed);
-	tap_ok(tracer_object(&t, "end") &&
-	       jv_uint(tracer_object(&t, "end"), "contract_violations", 0) == (unsigned)want,
-	       "violation: the end line counts %d", want);
+	       "%s: %d of %d rule-breaking calls flagged \"%s\" with resv free, %d verdicts "
+	       "differ", tag, caught, want, NOT_HELD, wrong);
+	tap_ok(!lab_missed, "%s: every call the module's exporter counted is flagged (%d missed)",
+	       tag, lab_missed);
+	tap_ok(tracer_object(t, "end") &&
+	       jv_uint(tracer_object(t, "end"), "contract_violations", 0) == (unsigned)want,
+	       "%s: the end line counts %d", tag, want);
+}
+
+/* --no-latency checks at entry, where the pair checks too: the same verdicts */
+static void violation_run(struct ctx *c)
+{
+	struct verdict v[16];
+	char pid[16];
+	const char *args[] = { "-j", "-p", pid, "-e", "map,unmap", NULL };
+	const char *nargs[] = { "-j", "--no-latency", "-p", pid, "-e", "map,unmap", NULL };
+	const char *targs[] = { "-p", pid, "-e", "map,unmap", NULL };
+	struct tracer t, tn, tt;
+	int nv = 0;
+
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (!tap_ok(!tracer_start(&t, "bad", args, NULL) && !tracer_start(&tt, "badtxt", targs, NULL) &&
+		    !tracer_start(&tn, "badnl", nargs, NULL),
+		    "violation: three dmabuf-trace (JSON, text, JSON --no-latency) start")) {
+		tracer_diag_err(&t);
+		tracer_free(&t);
+		return;
+	}
+	bad_ops(c, v, &nv);
+	tracer_stop(&t, SIGINT);
+	tracer_stop(&tt, SIGINT);
+	tracer_stop(&tn, SIGINT);
+	tap_ok(tt.status == 1, "violation: text run exits 1 (status %d)", tt.status);
+	check_verdicts("violation", &t, v, nv);
+	check_verdicts("violation --no-latency", &tn, v, nv);
 	tap_ok(tt.out && strstr(tt.out, "!resv-not-held"), "violation: the text line shows !resv-not-held");
 	tracer_free(&t);
+	tracer_free(&tn);
 	tracer_free(&tt);
 }
 

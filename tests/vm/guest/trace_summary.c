@@ -8,6 +8,10 @@
  * add up to the map and unmap counts. The text summary says the same; the
  * periodic summary (--summary=1) splits the counts over several reports
  * whose sum is exact; summary mode prints no event lines.
+ *
+ * --no-latency: the same counts, no latency anywhere (the summary says so,
+ * JSON and text; events have latency_ns null), map/unmap by one program at
+ * entry in --list-probes; by kprobes alone the counts are the same.
  */
 #include <signal.h>
 #include <string.h>
@@ -117,6 +121,83 @@ static bool hists_add_up(const struct jv *sum, int *checked)
 	return true;
 }
 
+static void no_latency(int lab, const char *pid)
+{
+	static const struct jv *evs[256];
+	const char *jargs[] = { "--summary", "-j", "--no-latency", "-p", pid, NULL };
+	const char *targs[] = { "--summary", "--no-latency", "-p", pid, NULL };
+	const char *eargs[] = { "-j", "--no-latency", "-p", pid, "-e", "map,unmap", NULL };
+	const char *largs[] = { "-j", "--no-latency", "--list-probes", NULL };
+	/* the kprobe fallback: its probe reads take the same path */
+	static const char *const kp_env[] = { "DMABUF_TRACE_DISABLE=tracepoint,fentry", NULL };
+	const unsigned int all = A_CYCLES + B_CYCLES + C_CYCLES;
+	struct tracer tj, tt, te, tl, tk;
+	const struct jv *sum, *probes, *ksum;
+	int n, i, timed = 0, maps = 0, one_run = 0, with_lat = 0;
+	size_t k;
+
+	failures = 0;
+	if (!tap_ok(!tracer_start(&tj, "nlj", jargs, NULL) && !tracer_start(&tt, "nlt", targs, NULL) &&
+		    !tracer_start(&te, "nle", eargs, NULL) && !tracer_start(&tk, "nlk", jargs, kp_env),
+		    "--no-latency: four tracers start (one by kprobes only)"))
+		return;
+	tap_ok(drive(lab, 0), "--no-latency: the workload ran (%d failures)", failures);
+	tracer_stop(&tj, SIGINT);
+	tracer_stop(&tt, SIGINT);
+	tracer_stop(&te, SIGINT);
+	tracer_stop(&tk, SIGINT);
+	sum = tracer_object(&tj, "summary");
+	ksum = tracer_object(&tk, "summary");
+	tap_ok(ksum && count_of(ksum, "process", pid, "map") == all &&
+	       count_of(ksum, "device", "dmabuf_lab_imp.1", "unmap") == B_CYCLES &&
+	       count_of(ksum, "exporter", "drm", "map") == C_CYCLES,
+	       "--no-latency by kprobes: the same map and unmap counts (%llu maps, want %u)",
+	       ksum ? count_of(ksum, "process", pid, "map") : 0, all);
+	tap_ok(sum && count_of(sum, "exporter", "dmabuf_lab", "map") == A_CYCLES + B_CYCLES &&
+	       count_of(sum, "exporter", "dmabuf_lab", "unmap") == A_CYCLES + B_CYCLES &&
+	       count_of(sum, "exporter", "drm", "map") == C_CYCLES &&
+	       count_of(sum, "device", "dmabuf_lab_imp.0", "unmap") == A_CYCLES + C_CYCLES &&
+	       count_of(sum, "device", "dmabuf_lab_imp.1", "map") == B_CYCLES &&
+	       count_of(sum, "process", pid, "map") == all &&
+	       count_of(sum, "process", pid, "unmap") == all &&
+	       count_of(sum, "process", pid, "attach") == all,
+	       "--no-latency --summary: the same counts per exporter, device, process (%u maps)", all);
+	/* the histograms it finds are those it checks: none */
+	tap_ok(sum && hists_add_up(sum, &with_lat) && !with_lat && jv_tri(sum, "latencies") == 0,
+	       "--no-latency --summary: no latency histogram, \"latencies\": false (%d with one)",
+	       with_lat);
+	tap_ok(tt.out && strstr(tt.out, "Latencies: not measured") && !strstr(tt.out, "latency: n=") &&
+	       strstr(tt.out, "By exporter:"),
+	       "--no-latency: the text summary says latencies were not measured, shows none");
+	n = tracer_events(&te, evs, 256);
+	for (i = 0; i < n; i++) {
+		const struct jv *lat = jv_get(evs[i], "latency_ns");
+
+		timed += !lat || lat->type != JV_NULL;
+		maps += !strcmp(jv_str(evs[i], "event"), "map");
+	}
+	tap_ok(n == (int)(2 * all) && maps == (int)all && !timed,
+	       "--no-latency events: %d maps and unmaps (want %u), %d with a latency", n, 2 * all,
+	       timed);
+	tracer_start(&tl, "nll", largs, NULL);
+	tracer_stop(&tl, 0);
+	probes = tl.nvals == 1 ? jv_get(&tl.vals[0], "probes") : NULL;
+	for (k = 0; probes && k < probes->n; k++) {
+		const char *ev = jv_str(&probes->items[k], "event");
+		const char *why = jv_str(&probes->items[k], "reason");
+
+		if (ev && (!strcmp(ev, "map") || !strcmp(ev, "unmap")))
+			one_run += why && strstr(why, "--no-latency: entry only") != NULL;
+	}
+	tap_ok(one_run == 2, "--no-latency --list-probes: map and unmap entry only (%d of 2)",
+	       one_run);
+	tracer_free(&tj);
+	tracer_free(&tt);
+	tracer_free(&te);
+	tracer_free(&tk);
+	tracer_free(&tl);
+}
+
 int main(void)
 {
 	char pid[16];
@@ -188,6 +269,7 @@ int main(void)
 	tracer_free(&tj);
 	tracer_free(&tt);
 	tracer_free(&tp);
+	no_latency(lab, pid);
 	close(lab);
 	return tap_exit_status();
 }
