@@ -158,8 +158,14 @@ int main(void)
 	for (i = 0; i < NFILTERS; i++)
 		ready &= !tracer_start(&t[i], f[i].what + (f[i].what[1] == '-' ? 2 : 1), f[i].args,
 				       NULL);
-	if (!tap_ok(ready, "the unfiltered and %d filtered tracers start", NFILTERS))
+	if (!tap_ok(ready, "the unfiltered and %d filtered tracers start", NFILTERS)) {
 		tracer_diag_err(&base);
+		for (i = 0; i < NFILTERS; i++)
+			if (!t[i].pid) {
+				tap_diag("%s: ended with status %d", f[i].what, t[i].status);
+				tracer_diag_err(&t[i]);
+			}
+	}
 	drive(lab, extra);
 	if (write(go[1], "g", 1) != 1)
 		failures++;
