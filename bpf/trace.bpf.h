@@ -46,7 +46,8 @@ const volatile __u32 event_mask = 0xffffffff;	/* 1 << TRACE_EV_* */
 const volatile __u32 filter_tgid = 0;
 const volatile __u64 filter_ino = 0;
 const volatile bool filter_comm_on = false;
-const volatile char filter_comm[TRACE_COMM_LEN] = {};
+/* zero-padded (lib/trace.c set_string()), aligned: compared as two words (comm_eq()) */
+const volatile char filter_comm[TRACE_COMM_LEN] __attribute__((aligned(8))) = {};
 const volatile bool filter_exp_on = false;
 const volatile char filter_exp[TRACE_EXP_NAME_LEN] = {};
 const volatile bool filter_dev_on = false;
@@ -261,6 +262,20 @@ static __always_inline bool str_eq(const char *a, const volatile char *b, __u32 
 			return true;
 	}
 	return true;
+}
+
+/*
+ * COMM (bpf_get_current_comm() pads it with NULs) against the -c filter
+ * (zero-padded): two word compares, where a byte loop made every program
+ * several times longer to verify (minutes on a KASAN kernel).
+ */
+static __always_inline bool comm_eq(const char *comm)
+{
+	const volatile __u64 *f = (const volatile __u64 *)filter_comm;
+	__u64 c[2];
+
+	__builtin_memcpy(c, comm, sizeof(c));
+	return c[0] == f[0] && c[1] == f[1];
 }
 
 static __always_inline __u32 resv_owner_state(struct dma_buf *d, bool direct)
@@ -523,7 +538,7 @@ static __always_inline bool ev_match(struct ev *e, char *comm, char *exp, char *
 		return false;
 	if (filter_comm_on) {
 		bpf_get_current_comm(comm, TRACE_COMM_LEN);
-		if (!str_eq(comm, filter_comm, TRACE_COMM_LEN))
+		if (!comm_eq(comm))
 			return false;
 	}
 	if (filter_exp_on) {
@@ -703,7 +718,8 @@ static __always_inline struct trace_rec *rec_reserve(__u32 size)
  */
 static __always_inline struct trace_rec *ev_record(struct ev *e, __u32 size, bool direct)
 {
-	char comm[TRACE_COMM_LEN], exp[TRACE_EXP_NAME_LEN], dev[TRACE_DEV_LEN];
+	char comm[TRACE_COMM_LEN] __attribute__((aligned(8)));
+	char exp[TRACE_EXP_NAME_LEN], dev[TRACE_DEV_LEN];
 	struct trace_rec *r;
 	__u64 id;
 

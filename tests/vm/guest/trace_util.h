@@ -27,7 +27,7 @@
 
 #define TRACE_BIN "/usr/local/bin/dmabuf-trace"
 #define TRACER_READY "dmabuf-trace: tracing"
-#define TRACER_START_S 180	/* BTF and the probe tests are slow under TCG */
+#define TRACER_START_S 300	/* BTF, the probe tests and the verifier are slow under TCG (KASAN) */
 
 struct tracer {
 	pid_t pid;
