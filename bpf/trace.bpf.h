@@ -265,8 +265,8 @@ static __always_inline bool str_eq(const char *a, const volatile char *b, __u32 
 }
 
 /*
- * COMM (bpf_get_current_comm() pads it with NULs) against the -c filter
- * (zero-padded): two word compares, where a byte loop made every program
+ * COMM (NUL-padded: zeroed before bpf_get_current_comm()) against the -c
+ * filter (zero-padded): two word compares, where a byte loop made every program
  * several times longer to verify (minutes on a KASAN kernel).
  */
 static __always_inline bool comm_eq(const char *comm)
@@ -537,6 +537,8 @@ static __always_inline bool ev_match(struct ev *e, char *comm, char *exp, char *
 	if (filter_ino && (!(e->flags & TRACE_F_HAS_BUF) || e->ino != filter_ino))
 		return false;
 	if (filter_comm_on) {
+		/* 6.1's helper leaves the bytes after the NUL as they were: zeroed first */
+		__builtin_memset(comm, 0, TRACE_COMM_LEN);
 		bpf_get_current_comm(comm, TRACE_COMM_LEN);
 		if (!comm_eq(comm))
 			return false;
