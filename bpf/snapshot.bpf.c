@@ -4,16 +4,19 @@
  * records (include/snapshot.h) into the iterators' seq_file; lib/bpfsnap.c
  * owns the skeleton and reads the records back.
  *
- * Four programs; user space loads the ones the running kernel can take:
+ * Five programs; user space loads the ones the running kernel can take:
  *   snap_dmabuf     iter/dmabuf (6.16+): every buffer of the global list; the
  *                   iterator holds the list mutex while it steps and a file
  *                   reference on the buffer it shows.
  *   snap_task_file  iter/task_file (older kernels): every open dma-buf fd
  *                   (owner record), and each buffer once (deduplicated in
  *                   the "seen" map); the iterator holds the file reference.
- *                   With owners_only (kernels with iter/dmabuf, when procfs
- *                   does not provide the owners) it writes owner records
- *                   only: snap_dmabuf already showed every buffer.
+ *   snap_task_owners  the same, owner records only (kernels with
+ *                   iter/dmabuf, when procfs does not provide the owners):
+ *                   snap_dmabuf already showed every buffer. A program of
+ *                   its own, not a constant of snap_task_file's: the
+ *                   verifier's removal of dead code costs about as much as
+ *                   verifying it, instruction by instruction.
  *   snap_task_vma   iter/task_vma: every mapping of a dma-buf (map record),
  *                   when procfs does not provide the mappings; the iterator
  *                   holds the mm's mmap lock while it shows a vma.
@@ -125,8 +128,6 @@ struct snap_ctx_map_elem {
 /* The global list's address from /proc/kallsyms (db_list, debugfs_list or
  * dmabuf_list: its list_head comes first in each), 0 = no list walk. */
 const volatile __u64 list_head_addr = 0;
-/* snap_task_file writes owner records only (set with snap_dmabuf). */
-const volatile bool owners_only = false;
 
 __u32 features;		/* SNAP_FEAT_* */
 __u32 walk_state;	/* enum snap_walk_state */
@@ -147,6 +148,7 @@ struct scratch {
 	__u64 comm_task, comm_session;
 	__u32 comm_pid;
 	char comm[SNAP_COMM_LEN];
+	__u32 att_bytes;	/* emit_atts(): what its steps wrote */
 };
 
 /* Records are built here: they are too large for the 512-byte stack. */
@@ -489,30 +491,56 @@ static __always_inline int emit_buf(struct seq_file *seq, __u64 session, struct 
 	return sizeof(sc->b) + emit_ops(seq, session, sc->b.ops, sc->b.ino);
 }
 
+struct att_ctx {
+	struct seq_file *seq;
+	__u64 pos;	/* the next attachment's list node */
+	__u64 head;	/* the buffer's list head */
+	__u64 dp, ino;
+	__u32 via;
+};
+
+/*
+ * bpf_loop callback, one attachment per call: verified once, where a loop
+ * of SNAP_MAX_ATT steps is verified step by step (most of a load's cost).
+ * The bytes are summed in scratch (per CPU), which the verifier sees as
+ * unknown at each step, not as every possible sum.
+ */
+static long att_step(__u32 i, struct att_ctx *c)
+{
+	struct scratch *sc;
+	__u32 zero = 0;
+	__u64 next;
+
+	if (!c->pos || c->pos == c->head)
+		return 1;
+	next = fill_att(c->pos, c->dp, c->ino, c->via);
+	sc = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sc)
+		return 1;
+	if (i == SNAP_MAX_ATT - 1 && next && next != c->head)
+		sc->a.flags |= SNAP_ATT_LIST_TRUNCATED;
+	if (bpf_seq_write(c->seq, &sc->a, sizeof(sc->a)))
+		return 1;
+	sc->att_bytes += sizeof(sc->a);
+	c->pos = next;
+	return 0;
+}
+
 /* Its attachments' records (at most SNAP_MAX_ATT); the bytes written. */
 static __always_inline int emit_atts(struct seq_file *seq, __u64 dp, __u32 via, __u64 ino)
 {
-	__u64 head = dp + bpf_core_field_offset(struct dma_buf, attachments), pos, next;
+	struct att_ctx c = { .seq = seq, .dp = dp, .ino = ino, .via = via };
 	struct scratch *sc;
 	__u32 zero = 0;
-	int i, bytes = 0;
 
 	sc = bpf_map_lookup_elem(&scratch, &zero);
 	if (!sc)
 		return 0;
-	pos = (__u64)BPF_CORE_READ((struct dma_buf *)dp, attachments.next);
-	for (i = 0; i < SNAP_MAX_ATT; i++) {
-		if (!pos || pos == head)
-			break;
-		next = fill_att(pos, dp, ino, via);
-		if (i == SNAP_MAX_ATT - 1 && next && next != head)
-			sc->a.flags |= SNAP_ATT_LIST_TRUNCATED;
-		if (bpf_seq_write(seq, &sc->a, sizeof(sc->a)))
-			break;
-		bytes += sizeof(sc->a);
-		pos = next;
-	}
-	return bytes;
+	c.head = dp + bpf_core_field_offset(struct dma_buf, attachments);
+	c.pos = (__u64)BPF_CORE_READ((struct dma_buf *)dp, attachments.next);
+	sc->att_bytes = 0;
+	bpf_loop(SNAP_MAX_ATT, att_step, &c, 0);
+	return sc->att_bytes;
 }
 
 SEC("iter/dmabuf")
@@ -535,8 +563,8 @@ int snap_dmabuf(struct snap_ctx_dmabuf *ctx)
 	return 0;
 }
 
-SEC("iter/task_file")
-int snap_task_file(struct snap_ctx_task_file *ctx)
+/* A dma-buf fd of a task: its owner record, and with BUFS its buffer once. */
+static __always_inline int task_file(struct snap_ctx_task_file *ctx, bool bufs)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
@@ -561,7 +589,7 @@ int snap_task_file(struct snap_ctx_task_file *ctx)
 		return 0;
 	ino = file->f_inode->i_ino;
 	id = (__u64)task->tgid << 32 | ctx->fd;
-	if (owners_only)
+	if (!bufs)
 		goto owner;
 
 	/*
@@ -591,6 +619,18 @@ owner:
 	task_comm(sc, o->comm, task, ctx->meta->session_id);
 	bpf_seq_write(seq, o, sizeof(*o));
 	return 0;
+}
+
+SEC("iter/task_file")
+int snap_task_file(struct snap_ctx_task_file *ctx)
+{
+	return task_file(ctx, true);
+}
+
+SEC("iter/task_file")
+int snap_task_owners(struct snap_ctx_task_file *ctx)
+{
+	return task_file(ctx, false);
 }
 
 SEC("iter/task_vma")

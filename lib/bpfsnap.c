@@ -27,7 +27,9 @@
  *
  * Cost: the load (libbpf parses the vmlinux BTF once; the iter/dmabuf probe
  * only searches its strings; a live view keeps the loaded programs for its
- * next snapshots, dmabuf_collect_opts.keep; after `dmabuf pin` no load at
+ * next snapshots, dmabuf_collect_opts.keep; a boot's first load is kept on
+ * disk and later snapshots load from it, with no BTF parse and no
+ * relocation, see "the load cache" below; after `dmabuf pin` no load at
  * all: the pinned iterators are read, see "pinned iterators" below), one
  * read() loop per iterator (128 KiB per read), no syscall per buffer.
  * Exporter ops are named by the kernel (%ps in the program, once per ops and
@@ -55,6 +57,7 @@
 #include "capture.h"
 #include "collect.h"
 #include "collect_priv.h"
+#include "loadcache.h"
 #include "report.h"
 #include "snapshot.h"
 #include "bpf/snapshot.skel.h"	/* generated into the output dir */
@@ -172,25 +175,43 @@ static int run_iter(struct dmabuf_snapshot *s, const char *name, int link_fd,
 	return ret;
 }
 
-static int attach_and_run(struct dmabuf_snapshot *s, struct bpf_program *prog, int map_fd,
-			  struct bpfsnap_stats *st)
-{
-	LIBBPF_OPTS(bpf_iter_attach_opts, opts);
-	union bpf_iter_link_info info;
-	struct bpf_link *link;
-	int err;
+/* The programs of a snapshot, by what they walk. */
+enum { P_DMABUF, P_OWNERS, P_TASK_VMA, P_TASK_FILE, P_LIST, P__COUNT };
+static const char *const prog_name[P__COUNT] = { "snap_dmabuf", "snap_task_owners",
+						 "snap_task_vma", "snap_task_file", "snap_list" };
 
-	if (map_fd >= 0) {
+/*
+ * The programs a run reads, wherever they came from: a libbpf load, the
+ * load cache (program fds, a link made for each read) or the pins (link fds).
+ */
+struct progs {
+	int fd[P__COUNT];	/* -1 where none */
+	bool links;		/* fd[] are iterator links (pinned), not programs */
+	int chunks_fd;		/* walk_chunks: the list walk's map */
+	int bss_fd;		/* the programs' globals: features, walk_state; -1 pinned */
+};
+
+/* Reads iterator WHICH of P to its end. */
+static int run_one(struct dmabuf_snapshot *s, struct bpfsnap_stats *st, const struct progs *p,
+		   int which)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	union bpf_iter_link_info info;
+	int link, err;
+
+	if (p->links)
+		return run_iter(s, prog_name[which], p->fd[which], st);
+	if (which == P_LIST) {
 		memset(&info, 0, sizeof(info));
-		info.map.map_fd = (__u32)map_fd;
-		opts.link_info = &info;
-		opts.link_info_len = sizeof(info);
+		info.map.map_fd = (__u32)p->chunks_fd;
+		opts.iter_info = &info;
+		opts.iter_info_len = sizeof(info);
 	}
-	link = bpf_program__attach_iter(prog, map_fd >= 0 ? &opts : NULL);
-	if (!link)
+	link = bpf_link_create(p->fd[which], 0, BPF_TRACE_ITER, &opts);
+	if (link < 0)
 		return -errno;
-	err = run_iter(s, bpf_program__name(prog), bpf_link__fd(link), st);
-	bpf_link__destroy(link);
+	err = run_iter(s, prog_name[which], link, st);
+	close(link);
 	return err;
 }
 
@@ -201,6 +222,7 @@ struct run {
 	bool owner_walk;	/* MODE_DMABUF: iter/task_file for the owners too */
 	bool map_walk;		/* iter/task_vma for the mappings (procfs not read) */
 	bool pinned;		/* the iterators were pinned ones (dmabuf pin) */
+	bool cached;		/* loaded from the load cache (loadcache.h) */
 	bool use_list;
 	uint64_t list_addr;
 	char list_name[32];
@@ -306,10 +328,10 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 			return err == -ENOMEM ? err : 0;
 		}
 		skel->rodata->list_head_addr = r->use_list ? r->list_addr : 0;
-		skel->rodata->owners_only = r->mode == MODE_DMABUF;
 		bpf_program__set_autoload(skel->progs.snap_dmabuf, r->mode == MODE_DMABUF);
-		bpf_program__set_autoload(skel->progs.snap_task_file,
-					  r->mode == MODE_TASK_FILE || r->owner_walk);
+		bpf_program__set_autoload(skel->progs.snap_task_file, r->mode == MODE_TASK_FILE);
+		bpf_program__set_autoload(skel->progs.snap_task_owners,
+					  r->mode == MODE_DMABUF && r->owner_walk);
 		bpf_program__set_autoload(skel->progs.snap_list,
 					  r->mode == MODE_TASK_FILE && r->use_list);
 		bpf_program__set_autoload(skel->progs.snap_task_vma, r->map_walk);
@@ -322,6 +344,7 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 		if (getenv("DMABUF_DEBUG")) {	/* the verifier's statistics */
 			bpf_program__set_log_level(skel->progs.snap_dmabuf, 4);
 			bpf_program__set_log_level(skel->progs.snap_task_file, 4);
+			bpf_program__set_log_level(skel->progs.snap_task_owners, 4);
 			bpf_program__set_log_level(skel->progs.snap_list, 4);
 		}
 		libbpf_first_warning[0] = '\0';
@@ -374,16 +397,10 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 
 /* --- pinned iterators (dmabuf pin) --------------------------------------- */
 
-/* The pinned iterators: buffers, fd owners, mappings. */
-enum { PIN_DMABUF, PIN_OWNERS, PIN_MAPS, PIN__COUNT };
+/* The pinned iterators: buffers, fd owners, mappings (the first three programs). */
+#define PIN__COUNT 3
 static const char *const pin_what[PIN__COUNT] = { "dmabuf", "owners", "maps" };
-static const char *const pin_prog[PIN__COUNT] = { "snap_dmabuf", "snap_task_file",
-						  "snap_task_vma" };
-
-/* Link fds of the pinned iterators in use, -1 when not. */
-struct pins {
-	int fd[PIN__COUNT];
-};
+_Static_assert(P_DMABUF == 0 && P_OWNERS == 1 && P_TASK_VMA == 2, "pins by program");
 
 /* This build's pin key: the BPF object's checksum (the Makefile takes it). */
 static void pin_key(char *key, size_t len)
@@ -396,11 +413,11 @@ static void pin_path(char *out, size_t len, const char *what, const char *key)
 	snprintf(out, len, DMABUF_PIN_DIR "/snap_%s-%s", what, key);
 }
 
-static void pins_close(struct pins *p)
+static void pins_close(struct progs *p)
 {
 	int i;
 
-	for (i = 0; i < PIN__COUNT; i++) {
+	for (i = 0; i < P__COUNT; i++) {
 		if (p->fd[i] >= 0)
 			close(p->fd[i]);
 		p->fd[i] = -1;
@@ -435,14 +452,16 @@ static int pin_dir_trusted(char *err, size_t len)
  * This build's pinned iterators: the buffers', and the owner and vma walks'
  * when OWNERS and MAPS; false if not all of those are there.
  */
-static bool pins_open(struct pins *p, bool owners, bool maps)
+static bool pins_open(struct progs *p, bool owners, bool maps)
 {
 	char key[16], path[sizeof(DMABUF_PIN_DIR) + 48], why[160];
 	const bool want[PIN__COUNT] = { true, owners, maps };
 	int i;
 
-	for (i = 0; i < PIN__COUNT; i++)
+	for (i = 0; i < P__COUNT; i++)
 		p->fd[i] = -1;
+	p->links = true;
+	p->chunks_fd = p->bss_fd = -1;
 	if (pin_dir_trusted(why, sizeof(why)))
 		return false;
 	pin_key(key, sizeof(key));
@@ -576,7 +595,7 @@ int dmabuf_pin(struct dmabuf_pin_result *res)
 		err = pin_fail(res, -errno, "opening the BPF object: %s", strerror(errno));
 		goto out;
 	}
-	skel->rodata->owners_only = true;
+	bpf_program__set_autoload(skel->progs.snap_task_file, false);
 	bpf_program__set_autoload(skel->progs.snap_list, false);
 	bpf_map__set_max_entries(skel->maps.seen, 1);
 	bpf_map__set_max_entries(skel->maps.walk_chunks, 1);
@@ -603,7 +622,7 @@ int dmabuf_pin(struct dmabuf_pin_result *res)
 	res->removed = n;
 	for (i = 0; i < PIN__COUNT && !err; i++) {
 		links[i] = bpf_program__attach_iter(bpf_object__find_program_by_name(skel->obj,
-										     pin_prog[i]), NULL);
+										     prog_name[i]), NULL);
 		if (!links[i]) {
 			err = pin_fail(res, -errno, "attaching the %s iterator: %s", pin_what[i],
 				       strerror(errno));
@@ -645,36 +664,30 @@ int dmabuf_unpin(struct dmabuf_pin_result *res)
 
 /* --- running the iterators -------------------------------------------------- */
 
-/* Runs the programs of SKEL, or the pinned iterators P; 0, 1 when the source state says
- * they failed, or -ENOMEM. */
-static int run_progs(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf *skel,
-		     const struct pins *p)
+/* Runs the programs P; 0, 1 when the source state says they failed, or -ENOMEM. */
+static int run_progs(struct dmabuf_snapshot *s, struct run *r, const struct progs *p)
 {
-	int err;
+	struct snapshot_bpf__bss bss = { 0 };
+	int err, zero = 0;
 
-	if (p) {
-		err = run_iter(s, pin_prog[PIN_DMABUF], p->fd[PIN_DMABUF], &r->st);
+	if (r->mode == MODE_DMABUF) {
+		err = run_one(s, &r->st, p, P_DMABUF);
 		r->st.owners_of_known = true;
 		if (!err && r->owner_walk)
-			err = run_iter(s, pin_prog[PIN_OWNERS], p->fd[PIN_OWNERS], &r->st);
-	} else if (r->mode == MODE_DMABUF) {
-		err = attach_and_run(s, skel->progs.snap_dmabuf, -1, &r->st);
-		r->st.owners_of_known = true;
-		if (!err && r->owner_walk)
-			err = attach_and_run(s, skel->progs.snap_task_file, -1, &r->st);
+			err = run_one(s, &r->st, p, P_OWNERS);
 	} else {
-		err = attach_and_run(s, skel->progs.snap_task_file, -1, &r->st);
+		err = run_one(s, &r->st, p, P_TASK_FILE);
 		if (!err && r->use_list)
-			err = attach_and_run(s, skel->progs.snap_list,
-					     bpf_map__fd(skel->maps.walk_chunks), &r->st);
+			err = run_one(s, &r->st, p, P_LIST);
 	}
 	/* mappings of the buffers read above only, as the owner walk's owners */
 	r->st.owners_of_known = true;
 	if (!err && r->map_walk)
-		err = p ? run_iter(s, pin_prog[PIN_MAPS], p->fd[PIN_MAPS], &r->st)
-			: attach_and_run(s, skel->progs.snap_task_vma, -1, &r->st);
-	r->features = p ? pinned_features(p->fd[PIN_DMABUF]) : skel->bss->features;
-	r->walk_state = p ? SNAP_WALK_NONE : skel->bss->walk_state;
+		err = run_one(s, &r->st, p, P_TASK_VMA);
+	if (p->bss_fd >= 0 && bpf_map_lookup_elem(p->bss_fd, &zero, &bss))
+		memset(&bss, 0, sizeof(bss));
+	r->features = p->links ? pinned_features(p->fd[P_DMABUF]) : bss.features;
+	r->walk_state = p->links ? SNAP_WALK_NONE : bss.walk_state;
 	if (err == -ENOMEM)
 		return err;
 	if (err) {
@@ -754,7 +767,7 @@ static void report(struct dmabuf_snapshot *s, struct run *r)
 		if (st->owners_late)
 			snprintf(late, sizeof(late), " (%zu of newer buffers left out)",
 				 st->owners_late);
-		const char *pinned = r->pinned ? " (pinned)" : "";
+		const char *pinned = r->pinned ? " (pinned)" : r->cached ? " (cached load)" : "";
 
 		if (r->owner_walk)
 			snprintf(how, sizeof(how), "iter/dmabuf%s: %zu buffers, %zu attachments; "
@@ -767,8 +780,9 @@ static void report(struct dmabuf_snapshot *s, struct run *r)
 		if (r->owner_fail[0])
 			state = DMABUF_SOURCE_PARTIAL;
 	} else {
-		snprintf(how, sizeof(how), "iter/task_file: %zu buffers with an fd; list %s: %zu held "
-			 "only by drivers", st->bufs[SNAP_VIA_TASK_FILE],
+		snprintf(how, sizeof(how), "iter/task_file%s: %zu buffers with an fd; list %s: %zu "
+			 "held only by drivers", r->cached ? " (cached load)" : "",
+			 st->bufs[SNAP_VIA_TASK_FILE],
 			 r->use_list ? r->list_name : "-", st->bufs[SNAP_VIA_LIST]);
 		if (!walked) {
 			state = DMABUF_SOURCE_PARTIAL;
@@ -886,24 +900,31 @@ static int kept_reset(void)
 }
 
 /*
- * Which iterator, and whether the owner walk runs: the choice a load starts
- * from; true when this build's pinned iterators serve it (open in *P: a pin
- * is only made where iter/dmabuf exists).
+ * What the snapshot needs (the owner and vma walks when procfs does not
+ * provide them); true when this build's pinned iterators serve it (open in
+ * *P: a pin is only made where iter/dmabuf exists).
  */
-static bool choose(const struct dmabuf_snapshot *s, struct run *r, struct pins *p)
+static bool choose(const struct dmabuf_snapshot *s, struct run *r, struct progs *p)
 {
 	enum dmabuf_source_state procfs = s->status[SRC_INDEX(DMABUF_SRC_PROCFS)].state;
-	const char *force = getenv("DMABUF_BPF_ITER");
 	/* no work twice: a procfs read (even a partial one) has the owners and mappings */
 	bool owners = procfs != DMABUF_SOURCE_OK && procfs != DMABUF_SOURCE_PARTIAL;
 
 	r->map_walk = owners;
-	if (!kept.skel && !force && pins_open(p, owners, owners)) {
+	if (!kept.skel && !getenv("DMABUF_BPF_ITER") && pins_open(p, owners, owners)) {
 		r->mode = MODE_DMABUF;
 		r->owner_walk = owners;
 		r->pinned = true;
 		return true;
 	}
+	return false;
+}
+
+/* Which iterator, and whether the owner walk runs: the choice a load starts from. */
+static void decide(struct run *r)
+{
+	const char *force = getenv("DMABUF_BPF_ITER");
+
 	r->mode = kept.skel ? kept.mode :
 		  btf_names_iter_dmabuf() ? MODE_DMABUF : MODE_TASK_FILE;
 	/*
@@ -913,8 +934,94 @@ static bool choose(const struct dmabuf_snapshot *s, struct run *r, struct pins *
 	 */
 	if (force && !strncmp(force, "task_file", 9))
 		r->mode = MODE_TASK_FILE;
-	r->owner_walk = r->mode == MODE_DMABUF && owners;
-	return false;
+	r->owner_walk = r->mode == MODE_DMABUF && r->map_walk;
+}
+
+/* --- the load cache (loadcache.h) ------------------------------------------ */
+
+#define RUN_STR(f) char f[sizeof(((struct run *)0)->f)]
+/* What a load settled on, kept with it. */
+struct cached_run {
+	uint32_t mode, owner_walk, map_walk, use_list;
+	uint64_t list_addr;
+	RUN_STR(list_name);
+	RUN_STR(why_no_list);
+	RUN_STR(dropped);
+	RUN_STR(owner_fail);
+	RUN_STR(map_fail);
+};
+
+/* The cache's name for the choice R starts from (before the kernel is probed). */
+static const char *cache_name(const struct run *r)
+{
+	return r->map_walk ? "snap_walks" : "snap";
+}
+
+/* Whether a load for R may come from the cache and go to it. */
+static bool cacheable(bool keep)
+{
+	return !keep && !kept.skel && !getenv("DMABUF_BPF_ITER") && !getenv("DMABUF_DEBUG");
+}
+
+static void cache_save(const char *name, const struct run *r, struct snapshot_bpf *skel)
+{
+	struct cached_run c;
+
+	memset(&c, 0, sizeof(c));
+	c.mode = r->mode;
+	c.owner_walk = r->owner_walk;
+	c.map_walk = r->map_walk;
+	c.use_list = r->use_list;
+	c.list_addr = r->list_addr;
+	memcpy(c.list_name, r->list_name, sizeof(c.list_name));
+	memcpy(c.why_no_list, r->why_no_list, sizeof(c.why_no_list));
+	memcpy(c.dropped, r->dropped, sizeof(c.dropped));
+	memcpy(c.owner_fail, r->owner_fail, sizeof(c.owner_fail));
+	memcpy(c.map_fail, r->map_fail, sizeof(c.map_fail));
+	/* no cache is no error: the next run loads again */
+	loadcache_save(SNAPSHOT_PIN_KEY, name, skel->obj, &c, sizeof(c));
+}
+
+/* R's programs from the cache NAME into *LC and *P; false when it has none that serve. */
+static bool cache_open(const char *name, struct run *r, struct loadcache *lc, struct progs *p)
+{
+	struct cached_run c;
+	bool ok;
+	int i;
+
+	if (loadcache_open(SNAPSHOT_PIN_KEY, name, lc, &c, sizeof(c)))
+		return false;
+	for (i = 0; i < P__COUNT; i++)
+		p->fd[i] = loadcache_prog_fd(lc, prog_name[i]);
+	p->links = false;
+	p->chunks_fd = loadcache_map_fd(lc, "walk_chunks");
+	p->bss_fd = loadcache_map_fd(lc, ".bss");
+	/* what the load settled on (it may have dropped a walk) is there */
+	ok = (c.mode == MODE_DMABUF || c.mode == MODE_TASK_FILE) && (!c.map_walk || r->map_walk) &&
+	     p->bss_fd >= 0 && (!c.map_walk || p->fd[P_TASK_VMA] >= 0) &&
+	     (c.mode == MODE_DMABUF ? p->fd[P_DMABUF] >= 0 && (!c.owner_walk ||
+							       p->fd[P_OWNERS] >= 0)
+				    : p->fd[P_TASK_FILE] >= 0 && (!c.use_list ||
+								  (p->fd[P_LIST] >= 0 &&
+								   p->chunks_fd >= 0)));
+	if (!ok) {
+		loadcache_close(lc);
+		return false;
+	}
+	r->mode = c.mode;
+	r->owner_walk = c.owner_walk;
+	r->map_walk = c.map_walk;
+	r->use_list = c.use_list;
+	r->list_addr = c.list_addr;
+#define TAKE(f) (memcpy(r->f, c.f, sizeof(r->f)), r->f[sizeof(r->f) - 1] = '\0')
+	TAKE(list_name);
+	TAKE(why_no_list);
+	TAKE(dropped);
+	TAKE(owner_fail);
+	TAKE(map_fail);
+#undef TAKE
+	r->cached = true;
+	return true;
 }
 
 /*
@@ -953,21 +1060,47 @@ static int programs(struct dmabuf_snapshot *s, struct run *r, bool keep,
 	return ret;
 }
 
+/* The programs of SKEL as a run reads them. */
+static void skel_progs(struct snapshot_bpf *skel, struct progs *p)
+{
+	int i;
+
+	for (i = 0; i < P__COUNT; i++)
+		p->fd[i] = bpf_program__fd(bpf_object__find_program_by_name(skel->obj,
+									   prog_name[i]));
+	p->links = false;
+	p->chunks_fd = bpf_map__fd(skel->maps.walk_chunks);
+	p->bss_fd = bpf_map__fd(skel->maps.bss);
+}
+
 static int collect(struct dmabuf_snapshot *s, struct run *r, bool keep)
 {
 	struct snapshot_bpf *skel;
+	struct loadcache lc;
 	struct utsname u;
-	struct pins p;
+	struct progs p;
 	int ret;
 
 	if (choose(s, r, &p)) {
-		ret = run_progs(s, r, NULL, &p);
+		ret = run_progs(s, r, &p);
 		pins_close(&p);
+	} else if (cacheable(keep) && cache_open(cache_name(r), r, &lc, &p)) {
+		ret = run_progs(s, r, &p);
+		loadcache_close(&lc);
 	} else {
+		int capture = cacheable(keep) ? loadcache_capture("iter/", BPF_PROG_TYPE_TRACING,
+								   BPF_TRACE_ITER) : -1;
+		const char *name = cache_name(r);	/* the choice asked for */
+
+		decide(r);
 		ret = programs(s, r, keep, &skel);
+		loadcache_capture_end(capture);
 		if (!skel)
 			return ret;
-		ret = run_progs(s, r, skel, NULL);
+		if (cacheable(keep))
+			cache_save(name, r, skel);	/* before a run changes its globals */
+		skel_progs(skel, &p);
+		ret = run_progs(s, r, &p);
 		if (skel != kept.skel)
 			snapshot_bpf__destroy(skel);
 		else if (ret)
@@ -1062,7 +1195,7 @@ int bpfsnap_prepare(struct dmabuf_snapshot *s)
 {
 	struct snapshot_bpf *skel;
 	libbpf_print_fn_t old;
-	struct pins p;
+	struct progs p;
 	struct run r;
 	int ret = 0;
 
@@ -1070,10 +1203,12 @@ int bpfsnap_prepare(struct dmabuf_snapshot *s)
 		return 0;
 	memset(&r, 0, sizeof(r));
 	old = libbpf_set_print(print_libbpf);
-	if (choose(s, &r, &p))
+	if (choose(s, &r, &p)) {
 		pins_close(&p);	/* each snapshot opens them: nothing to keep */
-	else
+	} else {
+		decide(&r);
 		ret = programs(s, &r, true, &skel);
+	}
 	libbpf_set_print(old);
 	return ret;
 }

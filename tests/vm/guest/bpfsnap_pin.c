@@ -30,6 +30,7 @@
 #include <bpf/btf.h>
 
 #include "cliutil.h"
+#include "snaputil.h"
 #include "tap.h"
 
 #define PIN_DIR "/sys/fs/bpf/dmabuf-tools"
@@ -44,26 +45,6 @@ static bool has_iter_dmabuf(void)
 	return yes;
 }
 
-/* Programs loaded now whose name starts with snap_ (the snapshot's). */
-static int snap_progs(void)
-{
-	struct bpf_prog_info info;
-	__u32 id = 0, len;
-	int n = 0, fd;
-
-	while (!bpf_prog_get_next_id(id, &id)) {
-		fd = bpf_prog_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strncmp(info.name, "snap_", 5))
-			n++;
-		close(fd);
-	}
-	return n;
-}
-
 /* The highest program id the kernel has handed out and still holds. */
 static __u32 last_prog_id(void)
 {
@@ -72,35 +53,6 @@ static __u32 last_prog_id(void)
 	while (!bpf_prog_get_next_id(id, &id))
 		last = id;
 	return last;
-}
-
-/* snap_progs() once the kernel has freed what went (it frees after a grace period). */
-static int snap_progs_settled(int want)
-{
-	int tries, n = snap_progs();
-
-	for (tries = 0; tries < 50 && n != want; tries++) {
-		usleep(100 * 1000);
-		n = snap_progs();
-	}
-	return n;
-}
-
-/* OUT's text from "buffers" to its end, or "" */
-static const char *buffers_of(const char *out)
-{
-	const char *p = strstr(out, "\"buffers\":");
-
-	return p ? p : "";
-}
-
-/* The "kernel" object of OUT, copied into BUF. */
-static const char *kernel_of(const char *out, char *buf, size_t len)
-{
-	const char *p = strstr(out, "\"kernel\":"), *e = p ? strchr(p, '}') : NULL;
-
-	snprintf(buf, len, "%.*s", e ? (int)(e - p + 1) : 0, p ? p : "");
-	return buf;
 }
 
 static int heap_buf(int i)

@@ -11,6 +11,9 @@
  * user runs it - fork, exec, wait, output to /dev/null - R times:
  *   (a) cat /sys/kernel/debug/dma_buf/bufinfo (busybox cat)
  *   (b) dmabuf --source bpf ls -j           buffers, attachments, fd owners
+ *       (its first run loads through libbpf and keeps the load for the
+ *       boot, lib/loadcache.c; the timed runs load from it)
+ *   (b0) the same with DMABUF_LOAD_CACHE=off: libbpf loads every run
  *   (c) dmabuf --source debugfs,procfs ls -j
  *   (d) a dmabuf_dump-style procfs walk (this program, "walk"): per
  *       process readlink every fd, read the fdinfo of the dma-buf ones,
@@ -72,26 +75,30 @@ struct method {
 	enum check check;
 	unsigned int phases;	/* PH_FDS: before the buffers are mmapped, PH_MAPPED: after */
 	bool pinned;		/* after dmabuf pin (these come last) */
+	const char *env;	/* NAME=VALUE for its runs, or NULL */
 };
 #define PH_FDS 1u
 #define PH_MAPPED 2u
 #define PH_BOTH (PH_FDS | PH_MAPPED)
 
 static const struct method methods[] = {
-	{ "a", "cat bufinfo", { "/bin/cat", BUFINFO }, CHECK_BUFINFO, PH_BOTH, false },
+	{ "a", "cat bufinfo", { "/bin/cat", BUFINFO }, CHECK_BUFINFO, PH_BOTH, false, NULL },
 	{ "b", "dmabuf --source bpf ls -j", { DMABUF, "--source", "bpf", "ls", "-j" },
-	  CHECK_OWNERS, PH_FDS, false },
+	  CHECK_OWNERS, PH_FDS, false, NULL },
+	{ "b0", "(b), DMABUF_LOAD_CACHE=off: libbpf loads every run",
+	  { DMABUF, "--source", "bpf", "ls", "-j" }, CHECK_OWNERS, PH_FDS, false,
+	  "DMABUF_LOAD_CACHE=off" },
 	{ "c", "dmabuf --source debugfs,procfs ls -j",
-	  { DMABUF, "--source", "debugfs,procfs", "ls", "-j" }, CHECK_OWNERS, PH_BOTH, false },
-	{ "d", "dmabuf_dump-style procfs walk", { NULL, "walk" }, CHECK_WALK, PH_BOTH, false },
+	  { DMABUF, "--source", "debugfs,procfs", "ls", "-j" }, CHECK_OWNERS, PH_BOTH, false, NULL },
+	{ "d", "dmabuf_dump-style procfs walk", { NULL, "walk" }, CHECK_WALK, PH_BOTH, false, NULL },
 	{ "e", "dmabuf --source bpf ls -j, mappings too",
-	  { DMABUF, "--source", "bpf", "ls", "-j" }, CHECK_MAPS, PH_MAPPED, false },
+	  { DMABUF, "--source", "bpf", "ls", "-j" }, CHECK_MAPS, PH_MAPPED, false, NULL },
 	{ "f", "(b), iterators pinned", { DMABUF, "--source", "bpf", "ls", "-j" },
-	  CHECK_OWNERS, PH_FDS, true },
+	  CHECK_OWNERS, PH_FDS, true, NULL },
 	{ "g", "(e), iterators pinned", { DMABUF, "--source", "bpf", "ls", "-j" },
-	  CHECK_MAPS, PH_MAPPED, true },
+	  CHECK_MAPS, PH_MAPPED, true, NULL },
 };
-enum { M_CAT, M_BPF, M_PROCFS, M_WALK, M_BPF_MAPS, M_PINNED, M_PINNED_MAPS };
+enum { M_CAT, M_BPF, M_BPF_LIBBPF, M_PROCFS, M_WALK, M_BPF_MAPS, M_PINNED, M_PINNED_MAPS };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
 static int nbufs = 10000, nprocs = 100, reps;
@@ -335,7 +342,7 @@ static int run(const struct method *m, const char *out)
 	if (pid == 0) {
 		int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-		if (fd < 0 || dup2(fd, 1) < 0)
+		if (fd < 0 || dup2(fd, 1) < 0 || (m->env && putenv((char *)m->env)))
 			_exit(126);
 		if (m->argv[0])
 			execv(m->argv[0], (char **)m->argv);
@@ -461,8 +468,8 @@ static double total(double ns)
 static bool pin(bool on)
 {
 	static const struct method m[2] = {
-		{ "-", "dmabuf unpin", { DMABUF, "unpin" }, CHECK_OWNERS, 0, false },
-		{ "-", "dmabuf pin", { DMABUF, "pin" }, CHECK_OWNERS, 0, false },
+		{ "-", "dmabuf unpin", { DMABUF, "unpin" }, CHECK_OWNERS, 0, false, NULL },
+		{ "-", "dmabuf pin", { DMABUF, "pin" }, CHECK_OWNERS, 0, false, NULL },
 	};
 	int rc = run(&m[on], "/dev/null");
 
@@ -570,6 +577,8 @@ static void goals(void)
 	goal("(c)/(d): the procfs path against the dmabuf_dump-style walk",
 	     f[M_PROCFS].med / f[M_WALK].med, 1.0, true);
 	goal("(c)/(d) with every buffer mmapped", m[M_PROCFS].med / m[M_WALK].med, 1.0, true);
+	printf("info  (b0) as (b), libbpf loading every run, x cat bufinfo: %.2f\n",
+	       f[M_BPF_LIBBPF].med / f[M_CAT].med);
 }
 
 /* --- where the cost goes (in this process) ----------------------------------- */
@@ -640,7 +649,7 @@ static int print_timed(enum libbpf_print_level level, const char *fmt, va_list a
 static void split_bpf(void)
 {
 	static const struct method version = { "v", "dmabuf --version", { DMABUF, "--version" },
-					       CHECK_OWNERS, 0, false };
+					       CHECK_OWNERS, 0, false, NULL };
 	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
 	struct bpfsnap_stats st;
 	struct snapshot_bpf *skel;
@@ -661,7 +670,7 @@ static void split_bpf(void)
 	lap("skeleton open");
 	if (!skel || !s)
 		return;
-	skel->rodata->owners_only = true;
+	bpf_program__set_autoload(skel->progs.snap_task_file, false);
 	bpf_program__set_autoload(skel->progs.snap_list, false);
 	bpf_map__set_max_entries(skel->maps.seen, 1);
 	bpf_map__set_max_entries(skel->maps.walk_chunks, 1);
@@ -681,14 +690,14 @@ static void split_bpf(void)
 		printf("  # snap_dmabuf: %u instructions verified\n", info.verified_insns);
 	info_len = sizeof(info);
 	memset(&info, 0, sizeof(info));
-	fd = bpf_program__fd(skel->progs.snap_task_file);
+	fd = bpf_program__fd(skel->progs.snap_task_owners);
 	if (!bpf_obj_get_info_by_fd(fd, &info, &info_len))
-		printf("  # snap_task_file: %u instructions verified\n", info.verified_insns);
+		printf("  # snap_task_owners: %u instructions verified\n", info.verified_insns);
 	t_mark = now_ns();
 	nb = read_iter(skel->progs.snap_dmabuf, &data, &len);
 	snprintf(label, sizeof(label), "iter/dmabuf read (%zu KiB)", nb >> 10);
 	lap(label);
-	nb = read_iter(skel->progs.snap_task_file, &data, &len);
+	nb = read_iter(skel->progs.snap_task_owners, &data, &len);
 	snprintf(label, sizeof(label), "iter/task_file owner walk read (%zu KiB)", nb >> 10);
 	lap(label);
 	nb = read_iter(skel->progs.snap_task_vma, &data, &len);

@@ -54,6 +54,10 @@ vram=$(dmabuf ls --no-headers -o ino,name | awk '$2 == "vram" {print $1}')
 [ -n "$vram" ] && show dmabuf show "$vram"
 show dmabuf check
 echo
+echo "### the load kept for the boot: a BPF snapshot after the first loads from /run/dmabuf-tools"
+echo "bpf source: $(dmabuf -j --source bpf ls | grep -o '"detail":"iter/[^"]*"')"
+ls -l /run/dmabuf-tools
+echo
 echo "### dmabuf pin   (the snapshot iterators stay loaded: every later snapshot reads them)"
 if dmabuf pin; then
 	echo "bpf source of the next snapshot: $(dmabuf -j --source bpf ls |
