@@ -151,8 +151,8 @@ $(OUTPUT)/bpf/snapshot.key.h: $(OUTPUT)/bpf/snapshot.bpf.o
 	$(Q)printf '#define SNAPSHOT_PIN_KEY "%s"\n' "$$(sha256sum $< | cut -c1-8)" > $@
 
 # lib/ objects that include a skeleton need it generated first.
-$(OUTPUT)/lib/bpfsnap.o $(OUTPUT)/san/lib/bpfsnap.o: $(OUTPUT)/bpf/snapshot.skel.h \
-	$(OUTPUT)/bpf/snapshot.key.h
+$(foreach f,bpfsnap bpfsnap_pin bpfsnap_run,$(OUTPUT)/lib/$(f).o $(OUTPUT)/san/lib/$(f).o): \
+	$(OUTPUT)/bpf/snapshot.skel.h $(OUTPUT)/bpf/snapshot.key.h
 $(OUTPUT)/lib/trace.o $(OUTPUT)/san/lib/trace.o: $(OUTPUT)/bpf/trace.skel.h
 $(OUTPUT)/bpf/trace.bpf.o: bpf/trace.bpf.h
 

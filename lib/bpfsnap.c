@@ -30,8 +30,8 @@
  * next snapshots, dmabuf_collect_opts.keep; a boot's first load is kept on
  * disk and later snapshots load from it, with no BTF parse and no
  * relocation, see "the load cache" below; after `dmabuf pin` no load at
- * all: the pinned iterators are read, see "pinned iterators" below), one
- * read() loop per iterator (128 KiB per read), no syscall per buffer.
+ * all: the pinned iterators are read, bpfsnap_pin.c), one read() loop per
+ * iterator (128 KiB per read, bpfsnap_run.c), no syscall per buffer.
  * Exporter ops are named by the kernel (%ps in the program, once per ops and
  * iterator session): /proc/kallsyms, whose read costs more than all the rest,
  * is read only for the global list's address on kernels without iter/dmabuf.
@@ -43,17 +43,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <linux/magic.h>
 
+#include "bpfsnap_priv.h"
 #include "capture.h"
 #include "collect.h"
 #include "collect_priv.h"
@@ -63,8 +61,8 @@
 #include "bpf/snapshot.skel.h"	/* generated into the output dir */
 #include "bpf/snapshot.key.h"
 
-#define SRC_BPF_I SRC_INDEX(DMABUF_SRC_BPF)
-#define READ_CHUNK (128 * 1024)
+const char *const prog_name[P__COUNT] = { "snap_dmabuf", "snap_task_owners", "snap_task_vma",
+					  "snap_task_file", "snap_list" };
 
 /* The running kernel's config: /boot/config-RELEASE, else /proc/config.gz. */
 static void read_move_notify(struct dmabuf_snapshot *s)
@@ -102,9 +100,9 @@ static void read_move_notify(struct dmabuf_snapshot *s)
 
 /* --- the skeleton -------------------------------------------------------- */
 
-static char libbpf_first_warning[160];
+char libbpf_first_warning[160];
 
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && !libbpf_first_warning[0]) {
 		va_list copy;
@@ -119,120 +117,10 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-/*
- * The buffer the iterators are read into: one for every run of the process
- * (a fresh process faults in every page it touches; three runs of three
- * buffers cost the snapshot 64 page faults more), freed by bpfsnap_release().
- */
-static char *chunk;
-
-static char *read_chunk(void)
+struct snapshot_bpf *bpfsnap_skel_open(void)
 {
-	if (!chunk)
-		chunk = malloc(READ_CHUNK);
-	return chunk;
+	return snapshot_bpf__open();
 }
-
-/* Runs iterator NAME's link (fd LINK_FD) to its end, merging what it writes. */
-static int run_iter(struct dmabuf_snapshot *s, const char *name, int link_fd,
-		    struct bpfsnap_stats *st)
-{
-	char *buf = read_chunk();
-	size_t have = 0;
-	int fd, ret = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	dmabuf_capture_bpf_iter(s->capture, name, st->owners_of_known);
-	fd = bpf_iter_create(link_fd);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, READ_CHUNK - have);
-		int used;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
-		if (!n)
-			break;
-		have += (size_t)n;
-		used = bpfsnap_parse(s, buf, have, st);
-		if (used < 0) {
-			ret = used;
-			break;
-		}
-		dmabuf_capture_bpf_records(s->capture, buf, (size_t)used);
-		memmove(buf, buf + used, have - (size_t)used);
-		have -= (size_t)used;
-	}
-	if (!ret && have)
-		ret = -EBADMSG;
-	close(fd);
-	return ret;
-}
-
-/* The programs of a snapshot, by what they walk. */
-enum { P_DMABUF, P_OWNERS, P_TASK_VMA, P_TASK_FILE, P_LIST, P__COUNT };
-static const char *const prog_name[P__COUNT] = { "snap_dmabuf", "snap_task_owners",
-						 "snap_task_vma", "snap_task_file", "snap_list" };
-
-/*
- * The programs a run reads, wherever they came from: a libbpf load, the
- * load cache (program fds, a link made for each read) or the pins (link fds).
- */
-struct progs {
-	int fd[P__COUNT];	/* -1 where none */
-	bool links;		/* fd[] are iterator links (pinned), not programs */
-	int chunks_fd;		/* walk_chunks: the list walk's map */
-	int bss_fd;		/* the programs' globals: features, walk_state; -1 pinned */
-};
-
-/* Reads iterator WHICH of P to its end. */
-static int run_one(struct dmabuf_snapshot *s, struct bpfsnap_stats *st, const struct progs *p,
-		   int which)
-{
-	LIBBPF_OPTS(bpf_link_create_opts, opts);
-	union bpf_iter_link_info info;
-	int link, err;
-
-	if (p->links)
-		return run_iter(s, prog_name[which], p->fd[which], st);
-	if (which == P_LIST) {
-		memset(&info, 0, sizeof(info));
-		info.map.map_fd = (__u32)p->chunks_fd;
-		opts.iter_info = &info;
-		opts.iter_info_len = sizeof(info);
-	}
-	link = bpf_link_create(p->fd[which], 0, BPF_TRACE_ITER, &opts);
-	if (link < 0)
-		return -errno;
-	err = run_iter(s, prog_name[which], link, st);
-	close(link);
-	return err;
-}
-
-enum mode { MODE_DMABUF, MODE_TASK_FILE };
-
-struct run {
-	enum mode mode;
-	bool owner_walk;	/* MODE_DMABUF: iter/task_file for the owners too */
-	bool map_walk;		/* iter/task_vma for the mappings (procfs not read) */
-	bool pinned;		/* the iterators were pinned ones (dmabuf pin) */
-	bool cached;		/* loaded from the load cache (loadcache.h) */
-	bool use_list;
-	uint64_t list_addr;
-	char list_name[32];
-	char why_no_list[96];
-	char dropped[200];	/* programs that did not load, and why */
-	char owner_fail[160];	/* the first warning while the owner walk was on */
-	char map_fail[160];	/* the vma walk's program did not load: why */
-	__u32 features, walk_state;
-	struct bpfsnap_stats st;
-};
 
 /* btf member NAME of struct STRUCT: 1, 0, or -1 when the struct is missing */
 static int btf_has_member(const struct btf *btf, const char *sname, const char *name)
@@ -257,7 +145,7 @@ static int btf_has_member(const struct btf *btf, const char *sname, const char *
  * as much as a snapshot of thousands of buffers (libbpf parses it once more
  * for the load anyway). A hint: the load decides, and falls back.
  */
-static bool btf_names_iter_dmabuf(void)
+bool btf_names_iter_dmabuf(void)
 {
 	static const char want[] = "\0bpf_iter_dmabuf";	/* and its NUL */
 	int fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
@@ -393,426 +281,6 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 			 r->map_fail);
 	*out = skel;
 	return 0;
-}
-
-/* --- pinned iterators (dmabuf pin) --------------------------------------- */
-
-/* The pinned iterators: buffers, fd owners, mappings (the first three programs). */
-#define PIN__COUNT 3
-static const char *const pin_what[PIN__COUNT] = { "dmabuf", "owners", "maps" };
-_Static_assert(P_DMABUF == 0 && P_OWNERS == 1 && P_TASK_VMA == 2, "pins by program");
-
-/* This build's pin key: the BPF object's checksum (the Makefile takes it). */
-static void pin_key(char *key, size_t len)
-{
-	snprintf(key, len, "%s", SNAPSHOT_PIN_KEY);
-}
-
-static void pin_path(char *out, size_t len, const char *what, const char *key)
-{
-	snprintf(out, len, DMABUF_PIN_DIR "/snap_%s-%s", what, key);
-}
-
-static void pins_close(struct progs *p)
-{
-	int i;
-
-	for (i = 0; i < P__COUNT; i++) {
-		if (p->fd[i] >= 0)
-			close(p->fd[i]);
-		p->fd[i] = -1;
-	}
-}
-
-/*
- * DMABUF_PIN_DIR is a directory of this user's that nobody else may write
- * to (bpffs's root is world-writable: anyone could make it first): 0, or
- * -errno with ERR (LEN) saying why.
- */
-static int pin_dir_trusted(char *err, size_t len)
-{
-	struct stat st;
-	int e;
-
-	if (lstat(DMABUF_PIN_DIR, &st)) {
-		e = errno;
-		snprintf(err, len, "%s: %s", DMABUF_PIN_DIR, strerror(e));
-		return -e;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
-		snprintf(err, len, "%s is not a directory of uid %u closed to others "
-			 "(owner %u, mode %o): remove it", DMABUF_PIN_DIR, geteuid(), st.st_uid,
-			 st.st_mode & 07777);
-		return -EPERM;
-	}
-	return 0;
-}
-
-/*
- * This build's pinned iterators: the buffers', and the owner and vma walks'
- * when OWNERS and MAPS; false if not all of those are there.
- */
-static bool pins_open(struct progs *p, bool owners, bool maps)
-{
-	char key[16], path[sizeof(DMABUF_PIN_DIR) + 48], why[160];
-	const bool want[PIN__COUNT] = { true, owners, maps };
-	int i;
-
-	for (i = 0; i < P__COUNT; i++)
-		p->fd[i] = -1;
-	p->links = true;
-	p->chunks_fd = p->bss_fd = -1;
-	if (pin_dir_trusted(why, sizeof(why)))
-		return false;
-	pin_key(key, sizeof(key));
-	for (i = 0; i < PIN__COUNT; i++) {
-		if (!want[i])
-			continue;
-		pin_path(path, sizeof(path), pin_what[i], key);
-		p->fd[i] = bpf_obj_get(path);
-		if (p->fd[i] < 0) {
-			pins_close(p);
-			return false;
-		}
-	}
-	return true;
-}
-
-/* SNAP_FEAT_* from the .bss of the program behind pinned link LINK_FD; 0 if unknown. */
-static __u32 pinned_features(int link_fd)
-{
-	struct bpf_link_info link = { 0 };
-	struct bpf_prog_info prog = { 0 };
-	__u32 len = sizeof(link), ids[8], i, features = 0;
-	int prog_fd;
-
-	if (bpf_obj_get_info_by_fd(link_fd, &link, &len))
-		return 0;
-	prog_fd = bpf_prog_get_fd_by_id(link.prog_id);
-	if (prog_fd < 0)
-		return 0;
-	prog.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
-	prog.map_ids = (__u64)(unsigned long)ids;
-	len = sizeof(prog);
-	if (bpf_obj_get_info_by_fd(prog_fd, &prog, &len))
-		prog.nr_map_ids = 0;
-	for (i = 0; i < prog.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]) && !features; i++) {
-		struct bpf_map_info map = { 0 };
-		struct snapshot_bpf__bss bss;
-		int fd = bpf_map_get_fd_by_id(ids[i]), zero = 0;
-
-		len = sizeof(map);
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &map, &len) &&
-		    !strcmp(map.name, "snapshot.bss") && map.value_size == sizeof(bss) &&
-		    !bpf_map_lookup_elem(fd, &zero, &bss))
-			features = bss.features;
-		if (fd >= 0)
-			close(fd);
-	}
-	close(prog_fd);
-	return features;
-}
-
-static int pin_fail(struct dmabuf_pin_result *res, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int pin_fail(struct dmabuf_pin_result *res, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(res->error, sizeof(res->error), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-/*
- * Removes the entries of DMABUF_PIN_DIR that are ours ("snap_*") but not
- * of KEY (NULL: all); the number removed, or -errno.
- */
-static int pins_remove(struct dmabuf_pin_result *res, const char *key)
-{
-	DIR *d = opendir(DMABUF_PIN_DIR);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : pin_fail(res, -errno, "%s: %s", DMABUF_PIN_DIR,
-						       strerror(errno));
-	while ((e = readdir(d))) {
-		const char *dash = strrchr(e->d_name, '-');
-
-		if (strncmp(e->d_name, "snap_", 5) || (key && dash && !strcmp(dash + 1, key)))
-			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0)) {
-			n = pin_fail(res, -errno, "removing %s/%s: %s", DMABUF_PIN_DIR, e->d_name,
-				     strerror(errno));
-			break;
-		}
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
-int dmabuf_pin(struct dmabuf_pin_result *res)
-{
-	struct bpf_link *links[PIN__COUNT] = { NULL };
-	struct snapshot_bpf *skel = NULL;
-	libbpf_print_fn_t old;
-	char key[16];
-	struct statfs sf;
-	int err = 0, i, n;
-
-	memset(res, 0, sizeof(*res));
-	if (access("/sys/kernel/btf/vmlinux", F_OK))
-		return pin_fail(res, -ENOENT, "the kernel has no BTF (CONFIG_DEBUG_INFO_BTF)");
-	if (!btf_names_iter_dmabuf())
-		return pin_fail(res, -EOPNOTSUPP, "this kernel has no iter/dmabuf (Linux 6.16+): "
-				"its snapshots walk the task files and load their programs each time");
-	if (statfs("/sys/fs/bpf", &sf) || sf.f_type != BPF_FS_MAGIC)
-		return pin_fail(res, -ENODEV, "no BPF filesystem at /sys/fs/bpf "
-				"(mount -t bpf bpf /sys/fs/bpf)");
-	pin_key(key, sizeof(key));
-	for (i = 0, n = 0; i < PIN__COUNT; i++) {
-		pin_path(res->paths[i], sizeof(res->paths[i]), pin_what[i], key);
-		n += !access(res->paths[i], F_OK);
-	}
-	res->n_paths = PIN__COUNT;
-	if (!pin_dir_trusted(res->error, sizeof(res->error)) && n == PIN__COUNT) {
-		n = pins_remove(res, key);	/* another build's */
-		res->removed = n > 0 ? n : 0;
-		res->already = true;
-		return n < 0 ? n : 0;
-	}
-	res->error[0] = '\0';
-
-	/* loaded before anything is made: a caller who may not load makes nothing */
-	old = libbpf_set_print(print_libbpf);
-	libbpf_first_warning[0] = '\0';
-	skel = snapshot_bpf__open();
-	if (!skel) {
-		err = pin_fail(res, -errno, "opening the BPF object: %s", strerror(errno));
-		goto out;
-	}
-	bpf_program__set_autoload(skel->progs.snap_task_file, false);
-	bpf_program__set_autoload(skel->progs.snap_list, false);
-	bpf_map__set_max_entries(skel->maps.seen, 1);
-	bpf_map__set_max_entries(skel->maps.walk_chunks, 1);
-	err = snapshot_bpf__load(skel);
-	if (err) {
-		err = err == -EPERM ? pin_fail(res, err, "needs CAP_BPF and CAP_PERFMON (run as root)")
-				    : pin_fail(res, err, "loading the BPF programs: %s",
-					       libbpf_first_warning[0] ? libbpf_first_warning
-								       : strerror(-err));
-		goto out;
-	}
-	if (mkdir(DMABUF_PIN_DIR, 0700) && errno != EEXIST) {
-		err = pin_fail(res, -errno, "%s: %s", DMABUF_PIN_DIR, strerror(errno));
-		goto out;
-	}
-	err = pin_dir_trusted(res->error, sizeof(res->error));
-	if (err)
-		goto out;
-	n = pins_remove(res, key);	/* another build's */
-	if (n < 0) {
-		err = n;
-		goto out;
-	}
-	res->removed = n;
-	for (i = 0; i < PIN__COUNT && !err; i++) {
-		links[i] = bpf_program__attach_iter(bpf_object__find_program_by_name(skel->obj,
-										     prog_name[i]), NULL);
-		if (!links[i]) {
-			err = pin_fail(res, -errno, "attaching the %s iterator: %s", pin_what[i],
-				       strerror(errno));
-			break;
-		}
-		err = bpf_link__pin(links[i], res->paths[i]);
-		if (err == -EEXIST)	/* a dmabuf pin beside us */
-			err = 0;
-		else if (err)
-			err = pin_fail(res, err, "pinning %s: %s", res->paths[i], strerror(-err));
-	}
-	if (err)	/* what this call pinned */
-		for (i = 0; i < PIN__COUNT; i++)
-			unlink(res->paths[i]);
-out:
-	for (i = 0; i < PIN__COUNT; i++)
-		bpf_link__destroy(links[i]);	/* the pins keep the links */
-	snapshot_bpf__destroy(skel);
-	libbpf_set_print(old);
-	if (err)
-		res->n_paths = 0;
-	return err;
-}
-
-int dmabuf_unpin(struct dmabuf_pin_result *res)
-{
-	int n;
-
-	memset(res, 0, sizeof(*res));
-	n = pins_remove(res, NULL);
-	if (n < 0)
-		return n;
-	res->removed = n;
-	if (rmdir(DMABUF_PIN_DIR) && errno != ENOENT)
-		return pin_fail(res, -errno, "%s: %s (entries that are not dmabuf's are left)",
-				DMABUF_PIN_DIR, strerror(errno));
-	return 0;
-}
-
-/* --- running the iterators -------------------------------------------------- */
-
-/* Runs the programs P; 0, 1 when the source state says they failed, or -ENOMEM. */
-static int run_progs(struct dmabuf_snapshot *s, struct run *r, const struct progs *p)
-{
-	struct snapshot_bpf__bss bss = { 0 };
-	int err, zero = 0;
-
-	if (r->mode == MODE_DMABUF) {
-		err = run_one(s, &r->st, p, P_DMABUF);
-		r->st.owners_of_known = true;
-		if (!err && r->owner_walk)
-			err = run_one(s, &r->st, p, P_OWNERS);
-	} else {
-		err = run_one(s, &r->st, p, P_TASK_FILE);
-		if (!err && r->use_list)
-			err = run_one(s, &r->st, p, P_LIST);
-	}
-	/* mappings of the buffers read above only, as the owner walk's owners */
-	r->st.owners_of_known = true;
-	if (!err && r->map_walk)
-		err = run_one(s, &r->st, p, P_TASK_VMA);
-	if (p->bss_fd >= 0 && bpf_map_lookup_elem(p->bss_fd, &zero, &bss))
-		memset(&bss, 0, sizeof(bss));
-	r->features = p->links ? pinned_features(p->fd[P_DMABUF]) : bss.features;
-	r->walk_state = p->links ? SNAP_WALK_NONE : bss.walk_state;
-	if (err == -ENOMEM)
-		return err;
-	if (err) {
-		dmabuf_source_set(s, SRC_BPF_I, err == -EPERM ? DMABUF_SOURCE_UNAVAILABLE
-							      : DMABUF_SOURCE_FAILED, -err,
-				  err == -EPERM ? "needs CAP_BPF and CAP_PERFMON (run as root)"
-						: "reading the BPF iterator: %s", strerror(-err));
-		return 1;
-	}
-	return 0;
-}
-
-/* Names each buffer's exporter ops from the SNAP_REC_OPS records. */
-static int resolve_ops(struct dmabuf_snapshot *s, struct bpfsnap_stats *st)
-{
-	const struct bpfsnap_sym *hit = NULL, *shared_for = NULL;
-	char *shared = NULL;
-	size_t i, j;
-
-	for (i = 0; i < st->n_ops; i++) {
-		struct dmabuf_buffer *b;
-
-		if (!hit || hit->addr != st->ops[i].addr) {	/* a handful of exporters */
-			for (j = 0, hit = NULL; j < st->n_names && !hit; j++)
-				if (st->names[j].addr == st->ops[i].addr)
-					hit = &st->names[j];
-		}
-		b = hit ? dmabuf_buffer_get(s, st->ops[i].ino, false) : NULL;
-		if (!b)
-			continue;
-		/* one copy per exporter, shared: arena strings are never freed alone */
-		if (hit != shared_for &&
-		    dmabuf_set_str(s, &shared, hit->name, strlen(hit->name)))
-			return -ENOMEM;
-		shared_for = hit;
-		b->exp_ops = shared;
-		b->src[DMABUF_F_EXP_OPS] |= DMABUF_SRC_BPF;
-	}
-	return 0;
-}
-
-/* "ino 12 34 ..." of the buffers debugfs listed and BPF did not reach. */
-static size_t unreached(const struct dmabuf_snapshot *s, char *out, size_t len)
-{
-	size_t i, count = 0, used = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < s->n_buf; i++) {
-		const struct dmabuf_buffer *b = &s->buf[i];
-
-		if (!(b->seen & DMABUF_SRC_DEBUGFS) || (b->seen & DMABUF_SRC_BPF))
-			continue;
-		if (used < len) {
-			int n = snprintf(out + used, len - used, "%s%llu", count ? " " : "ino ",
-					 (unsigned long long)b->ino);
-
-			used += n > 0 ? (size_t)n : 0;
-		}
-		count++;
-	}
-	return count;
-}
-
-static void report(struct dmabuf_snapshot *s, struct run *r)
-{
-	bool debugfs = s->status[SRC_INDEX(DMABUF_SRC_DEBUGFS)].state == DMABUF_SOURCE_OK ||
-		       s->status[SRC_INDEX(DMABUF_SRC_DEBUGFS)].state == DMABUF_SOURCE_PARTIAL;
-	struct bpfsnap_stats *st = &r->st;
-	enum dmabuf_source_state state = DMABUF_SOURCE_OK;
-	char how[200], missing[96], extra[200] = "";
-	size_t nmiss = debugfs ? unreached(s, missing, sizeof(missing)) : 0;
-	bool walked = r->walk_state == SNAP_WALK_DONE;
-
-	if (r->mode == MODE_DMABUF) {
-		char late[64] = "";
-
-		if (st->owners_late)
-			snprintf(late, sizeof(late), " (%zu of newer buffers left out)",
-				 st->owners_late);
-		const char *pinned = r->pinned ? " (pinned)" : r->cached ? " (cached load)" : "";
-
-		if (r->owner_walk)
-			snprintf(how, sizeof(how), "iter/dmabuf%s: %zu buffers, %zu attachments; "
-				 "owner walk: %zu fds%s", pinned, st->bufs[SNAP_VIA_DMABUF],
-				 st->atts, st->owners, late);
-		else
-			snprintf(how, sizeof(how), "iter/dmabuf%s: %zu buffers, %zu attachments; "
-				 "owner walk: %s", pinned, st->bufs[SNAP_VIA_DMABUF], st->atts,
-				 r->owner_fail[0] ? "not run" : "skipped, procfs has the owners");
-		if (r->owner_fail[0])
-			state = DMABUF_SOURCE_PARTIAL;
-	} else {
-		snprintf(how, sizeof(how), "iter/task_file%s: %zu buffers with an fd; list %s: %zu "
-			 "held only by drivers", r->cached ? " (cached load)" : "",
-			 st->bufs[SNAP_VIA_TASK_FILE],
-			 r->use_list ? r->list_name : "-", st->bufs[SNAP_VIA_LIST]);
-		if (!walked) {
-			state = DMABUF_SOURCE_PARTIAL;
-			snprintf(extra, sizeof(extra), "; buffers held only by drivers not reached (%s)",
-				 !r->use_list ? r->why_no_list :
-				 r->walk_state == SNAP_WALK_TOO_LONG ? "the list is too long" :
-				 "the list changed under the walk or is not the dma-buf list");
-		}
-	}
-	if (r->map_walk)
-		snprintf(how + strlen(how), sizeof(how) - strlen(how), "; vma walk: %zu mappings",
-			 st->maps);
-	else if (r->map_fail[0])
-		state = DMABUF_SOURCE_PARTIAL;
-	if (st->att_truncated || st->att_broken) {
-		state = DMABUF_SOURCE_PARTIAL;
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 "; %zu attachment lists cut at %d, %zu changed under the walk",
-			 st->att_truncated, SNAP_MAX_ATT, st->att_broken);
-	}
-	if (nmiss) {
-		state = DMABUF_SOURCE_PARTIAL;
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 "; %zu buffers in debugfs not reached: %s", nmiss, missing);
-	} else if (!walked && r->mode == MODE_TASK_FILE && !debugfs) {
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-			 "; collect debugfs too to list them");
-	}
-	dmabuf_source_set(s, SRC_BPF_I, state, 0, "%s%s%s%s", how, extra,
-			  r->dropped[0] ? "; " : "", r->dropped);
 }
 
 /* --- programs kept loaded between snapshots (dmabuf-top) ------------------ */
@@ -1216,6 +684,5 @@ int bpfsnap_prepare(struct dmabuf_snapshot *s)
 void bpfsnap_release(void)
 {
 	kept_release();
-	free(chunk);
-	chunk = NULL;
+	bpfsnap_run_release();
 }
