@@ -428,7 +428,8 @@ static const char *cache_name(const struct run *r)
 /* Whether a load for R may come from the cache and go to it. */
 static bool cacheable(bool keep)
 {
-	return !keep && !kept.skel && !getenv("DMABUF_BPF_ITER") && !getenv("DMABUF_DEBUG");
+	return !keep && !kept.skel && loadcache_enabled() && !getenv("DMABUF_BPF_ITER") &&
+	       !getenv("DMABUF_DEBUG");
 }
 
 static void cache_save(const char *name, const struct run *r, struct snapshot_bpf *skel)
