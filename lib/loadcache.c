@@ -4,7 +4,7 @@
  * loadcache.h for what and why.
  *
  * The file (native byte order: it never leaves the machine):
- *   struct lc_hdr, then its body (crc32 in the header):
+ *   struct lc_hdr, then its body (a crc32 of both in the header):
  *   the caller's state, padded to 8; the programs' BTF, padded to 8;
  *   n_maps x (struct lc_map, its initial value padded to 8);
  *   n_progs x (struct lc_prog, its instructions, its func_info).
@@ -478,7 +478,7 @@ static int write_file(const char *path, const void *data, size_t len)
 	return err;
 }
 
-/* Map I of OBJ's maps as the file keeps it; 0 or -errno. */
+/* MAP, made by the load, as the file keeps it into M; 0 or -errno. */
 static int image_map(struct bpf_map *map, struct loadcache_map *m)
 {
 	struct bpf_map_info info;
