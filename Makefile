@@ -154,7 +154,7 @@ $(OUTPUT)/bpf/snapshot.key.h: $(OUTPUT)/bpf/snapshot.bpf.o
 $(foreach f,bpfsnap bpfsnap_pin bpfsnap_run,$(OUTPUT)/lib/$(f).o $(OUTPUT)/san/lib/$(f).o): \
 	$(OUTPUT)/bpf/snapshot.skel.h $(OUTPUT)/bpf/snapshot.key.h
 $(OUTPUT)/lib/trace.o $(OUTPUT)/san/lib/trace.o: $(OUTPUT)/bpf/trace.skel.h
-$(OUTPUT)/bpf/trace.bpf.o: bpf/trace.bpf.h
+$(OUTPUT)/bpf/trace.bpf.o: $(wildcard bpf/trace*.bpf.h)
 
 # --- guest test programs (static) ----------------------------------------
 

@@ -51,6 +51,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "bpflog.h"
 #include "bpfsnap_priv.h"
 #include "capture.h"
 #include "collect.h"
@@ -99,23 +100,6 @@ static void read_move_notify(struct dmabuf_snapshot *s)
 }
 
 /* --- the skeleton -------------------------------------------------------- */
-
-char libbpf_first_warning[160];
-
-int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_WARN && !libbpf_first_warning[0]) {
-		va_list copy;
-
-		va_copy(copy, ap);
-		vsnprintf(libbpf_first_warning, sizeof(libbpf_first_warning), fmt, copy);
-		va_end(copy);
-		libbpf_first_warning[strcspn(libbpf_first_warning, "\n")] = '\0';
-	}
-	if (getenv("DMABUF_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
-	return 0;
-}
 
 struct snapshot_bpf *bpfsnap_skel_open(void)
 {
@@ -193,8 +177,7 @@ static void note_dropped(struct run *r, const char *what, int err)
 	size_t len = strlen(r->dropped);
 
 	snprintf(r->dropped + len, sizeof(r->dropped) - len, "%s%s did not load (%s)",
-		 len ? "; " : "", what, libbpf_first_warning[0] ? libbpf_first_warning
-								: strerror(-err));
+		 len ? "; " : "", what, bpflog_first()[0] ? bpflog_first() : strerror(-err));
 }
 
 /*
@@ -235,7 +218,7 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 			bpf_program__set_log_level(skel->progs.snap_task_owners, 4);
 			bpf_program__set_log_level(skel->progs.snap_list, 4);
 		}
-		libbpf_first_warning[0] = '\0';
+		bpflog_clear();
 		err = snapshot_bpf__load(skel);
 		if (!err)
 			break;
@@ -245,13 +228,13 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 					  "needs CAP_BPF and CAP_PERFMON (run as root)");
 			return 0;
 		}
-		if (r->map_walk && strstr(libbpf_first_warning, "snap_task_vma")) {
-			snprintf(r->map_fail, sizeof(r->map_fail), "%s", libbpf_first_warning);
+		if (r->map_walk && strstr(bpflog_first(), "snap_task_vma")) {
+			snprintf(r->map_fail, sizeof(r->map_fail), "%s", bpflog_first());
 			r->map_walk = false;
 		} else if (r->mode == MODE_DMABUF && r->owner_walk) {
 			/* which one failed: iter/dmabuf alone tells */
 			snprintf(r->owner_fail, sizeof(r->owner_fail), "%s",
-				 libbpf_first_warning[0] ? libbpf_first_warning : strerror(-err));
+				 bpflog_first()[0] ? bpflog_first() : strerror(-err));
 			r->owner_walk = false;
 		} else if (r->mode == MODE_DMABUF) {
 			r->owner_fail[0] = '\0';	/* iter/dmabuf failed; task_file has owners */
@@ -265,8 +248,7 @@ static int load(struct dmabuf_snapshot *s, struct run *r, struct snapshot_bpf **
 		} else {
 			dmabuf_source_set(s, SRC_BPF_I, DMABUF_SOURCE_FAILED, -err,
 					  "loading the BPF programs: %s",
-					  libbpf_first_warning[0] ? libbpf_first_warning
-								  : strerror(-err));
+					  bpflog_first()[0] ? bpflog_first() : strerror(-err));
 			return 0;
 		}
 	}
@@ -640,9 +622,9 @@ static int collect_bpf(struct dmabuf_snapshot *s, bool keep)
 		return 0;
 	}
 	memset(&r, 0, sizeof(r));
-	old = libbpf_set_print(print_libbpf);
+	old = bpflog_begin();
 	ret = collect(s, &r, keep);
-	libbpf_set_print(old);
+	bpflog_end(old);
 	bpfsnap_stats_free(&r.st);
 	return ret;
 }
@@ -671,14 +653,14 @@ int bpfsnap_prepare(struct dmabuf_snapshot *s)
 	if (!dmabuf_root_is_live(s) || access("/sys/kernel/btf/vmlinux", R_OK))
 		return 0;
 	memset(&r, 0, sizeof(r));
-	old = libbpf_set_print(print_libbpf);
+	old = bpflog_begin();
 	if (choose(s, &r, &p)) {
 		pins_close(&p);	/* each snapshot opens them: nothing to keep */
 	} else {
 		decide(&r);
 		ret = programs(s, &r, true, &skel);
 	}
-	libbpf_set_print(old);
+	bpflog_end(old);
 	return ret;
 }
 

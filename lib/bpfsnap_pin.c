@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "bpflog.h"
 #include "bpfsnap_priv.h"
 #include "collect.h"
 #include "bpf/snapshot.skel.h"	/* types and small helpers only: bpfsnap.c opens it */
@@ -215,8 +216,7 @@ int dmabuf_pin(struct dmabuf_pin_result *res)
 	res->error[0] = '\0';
 
 	/* loaded before anything is made: a caller who may not load makes nothing */
-	old = libbpf_set_print(print_libbpf);
-	libbpf_first_warning[0] = '\0';
+	old = bpflog_begin();
 	skel = bpfsnap_skel_open();
 	if (!skel) {
 		err = pin_fail(res, -errno, "opening the BPF object: %s", strerror(errno));
@@ -230,8 +230,8 @@ int dmabuf_pin(struct dmabuf_pin_result *res)
 	if (err) {
 		err = err == -EPERM ? pin_fail(res, err, "needs CAP_BPF and CAP_PERFMON (run as root)")
 				    : pin_fail(res, err, "loading the BPF programs: %s",
-					       libbpf_first_warning[0] ? libbpf_first_warning
-								       : strerror(-err));
+					       bpflog_first()[0] ? bpflog_first()
+								  : strerror(-err));
 		goto out;
 	}
 	if (mkdir(DMABUF_PIN_DIR, 0700) && errno != EEXIST) {
@@ -268,7 +268,7 @@ out:
 	for (i = 0; i < PIN__COUNT; i++)
 		bpf_link__destroy(links[i]);	/* the pins keep the links */
 	snapshot_bpf__destroy(skel);
-	libbpf_set_print(old);
+	bpflog_end(old);
 	if (err)
 		res->n_paths = 0;
 	return err;

@@ -60,9 +60,6 @@ struct run {
 
 struct snapshot_bpf;
 
-/* bpfsnap.c: libbpf's first warning of a load (its program, why), and its printer */
-extern char libbpf_first_warning[160];
-int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 /* Whether the kernel's BTF names the iter/dmabuf target (a hint: the load decides). */
 bool btf_names_iter_dmabuf(void);
 /* snapshot_bpf__open(), from the one file that embeds the BPF object. */

@@ -57,6 +57,7 @@
 #include "collect.h"
 #include "collect_priv.h"
 #include "escape.h"
+#include "bufinfo_line.h"
 
 #define BUFINFO_PATH "sys/kernel/debug/dma_buf/bufinfo"
 #define DEBUGFS_MAGIC_NR 0x64626720
@@ -94,16 +95,6 @@ struct bi_parser {
 	int err;		/* -ENOMEM */
 };
 
-struct bline {
-	uint64_t size, ino;
-	unsigned int flags, mode;
-	long count;
-	bool has_ino;
-	bool tabbed;
-	const char *exp, *name;
-	size_t exp_len, name_len;
-};
-
 static void problem(struct bi_parser *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -116,360 +107,6 @@ static void problem(struct bi_parser *p, const char *fmt, ...)
 		vsnprintf(p->problem, sizeof(p->problem), fmt, ap);
 		va_end(ap);
 	}
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* All of [s, s+n) is decimal digits and there are at least MIN of them. */
-static bool all_digits(const char *s, size_t n, size_t min)
-{
-	size_t i;
-
-	if (n < min || n == 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-static bool all_xdigits(const char *s, size_t n, size_t min)
-{
-	size_t i;
-
-	if (n < min || n == 0)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
-/* Decimal or hex field [s, s+n) that was already validated; false on overflow. */
-static bool field_u64(const char *s, size_t n, int base, uint64_t *out)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		unsigned int d = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-
-		if (__builtin_mul_overflow(v, (unsigned int)base, &v) ||
-		    __builtin_add_overflow(v, d, &v))
-			return false;
-	}
-	*out = v;
-	return true;
-}
-
-static bool field_count(const char *s, size_t n, size_t min, long *out)
-{
-	uint64_t v;
-	bool neg = n && s[0] == '-';
-
-	if (!all_digits(s + neg, n - neg, min > (size_t)neg ? min - neg : 1) ||
-	    !field_u64(s + neg, n - neg, 10, &v) || v > (uint64_t)__LONG_MAX__)
-		return false;
-	*out = neg ? -(long)v : (long)v;
-	return true;
-}
-
-/*
- * Splits the four numeric columns off a buffer line; the rest (exp_name and
- * on, after the separator) is returned through REST. TABS: tab-separated
- * with the kernel's zero padding, else blank-separated.
- */
-static bool split_numbers(const char *l, size_t n, bool tabs, struct bline *b,
-			  const char **rest)
-{
-	const char *f[4], *e = l + n, *q = l;
-	size_t flen[4];
-	size_t min = tabs ? 8 : 1;
-	uint64_t v;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		const char *t = q;
-
-		while (t < e && (tabs ? *t != '\t' : !is_blank(*t)))
-			t++;
-		if (t == e)
-			return false;
-		f[i] = q;
-		flen[i] = (size_t)(t - q);
-		q = t + 1;
-		if (!tabs)
-			while (q < e && is_blank(*q))
-				q++;
-	}
-	if (!all_digits(f[0], flen[0], min) || !field_u64(f[0], flen[0], 10, &b->size))
-		return false;
-	if (!all_xdigits(f[1], flen[1], min) || !field_u64(f[1], flen[1], 16, &v) ||
-	    v > 0xffffffffu)
-		return false;
-	b->flags = (unsigned int)v;
-	if (!all_xdigits(f[2], flen[2], min) || !field_u64(f[2], flen[2], 16, &v) ||
-	    v > 0xffffffffu)
-		return false;
-	b->mode = (unsigned int)v;
-	if (!field_count(f[3], flen[3], min, &b->count))
-		return false;
-	*rest = q;
-	return true;
-}
-
-/*
- * A column of the kernel's own format: MIN..MAX digits (hex when HEX) and
- * the tab after them; returns what follows the tab, NULL when the column is
- * anything else (parse_bline() then reads the line the general way).
- */
-static const char *fast_column(const char *q, const char *e, bool hex, size_t min, size_t max,
-			       uint64_t *v)
-{
-	const char *s = q;
-	uint64_t x = 0;
-
-	for (; q < e && *q != '\t'; q++) {
-		unsigned int d = (unsigned int)(unsigned char)*q - '0';
-
-		if (d > 9) {
-			d = ((unsigned int)(unsigned char)*q | 0x20) - 'a';
-			if (!hex || d > 5)
-				return NULL;
-			d += 10;
-		}
-		x = x * (hex ? 16 : 10) + d;
-	}
-	if (q == e || (size_t)(q - s) < min || (size_t)(q - s) > max)
-		return NULL;	/* no overflow within MAX digits: 16^8, 10^18 */
-	*v = x;
-	return q + 1;
-}
-
-/*
- * The line as the kernel prints it ("%08zu\t%08x\t%08x\t%08ld\t%s\t%08lu\t%s"),
- * read in one pass: what parse_bline() makes of such a line, for the 10,000
- * lines of a big bufinfo. False for anything else.
- */
-static bool fast_bline(const char *l, size_t n, struct bline *b)
-{
-	const char *e = l + n, *q = l, *t;
-	uint64_t v;
-
-	if (!(q = fast_column(q, e, false, 8, 18, &b->size)) ||
-	    !(q = fast_column(q, e, true, 8, 8, &v)))
-		return false;
-	b->flags = (unsigned int)v;
-	if (!(q = fast_column(q, e, true, 8, 8, &v)))
-		return false;
-	b->mode = (unsigned int)v;
-	if (!(q = fast_column(q, e, false, 8, 18, &v)))
-		return false;
-	b->count = (long)v;
-	/* the first "\tDIGITS\t" after exp_name is the ino column */
-	for (t = q; (t = memchr(t, '\t', (size_t)(e - t))); t++) {
-		const char *name = fast_column(t + 1, e, false, 8, 18, &b->ino);
-
-		if (name) {
-			b->has_ino = true;
-			b->tabbed = true;
-			b->exp = q;
-			b->exp_len = (size_t)(t - q);
-			b->name = name;
-			b->name_len = (size_t)(e - name);
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Parses one buffer line. HAS_INO is what the column header said (-1: no
- * header, decide from the line). The ino column is the anchor: exp_name is
- * everything before it (a driver string, tabs or not), the name everything
- * after it (user-controlled, tabs included).
- */
-static bool parse_bline(const char *l, size_t n, int has_ino, struct bline *b)
-{
-	const char *e = l + n, *r, *t;
-	size_t tabs = 0, i;
-	bool tabbed;
-
-	memset(b, 0, sizeof(*b));
-	if (!n || !isdigit((unsigned char)l[0]))
-		return false;
-	if (has_ino != 0 && fast_bline(l, n, b))
-		return true;
-	memset(b, 0, sizeof(*b));
-	for (i = 0; i < n; i++)
-		tabs += l[i] == '\t';
-	tabbed = tabs >= 4;
-	b->tabbed = tabbed;
-	if (!split_numbers(l, n, tabbed, b, &r))
-		return false;
-	if (tabbed) {
-		/* the first "\tDIGITS\t" after exp_name is the ino column */
-		for (t = r; has_ino != 0 && t < e; t++) {
-			const char *d = t + 1, *de = d;
-
-			if (*t != '\t')
-				continue;
-			while (de < e && isdigit((unsigned char)*de))
-				de++;
-			if (de < e && *de == '\t' && all_digits(d, (size_t)(de - d), 8) &&
-			    field_u64(d, (size_t)(de - d), 10, &b->ino)) {
-				b->has_ino = true;
-				b->exp = r;
-				b->exp_len = (size_t)(t - r);
-				b->name = de + 1;
-				b->name_len = (size_t)(e - de - 1);
-				return true;
-			}
-		}
-		if (has_ino == 1)
-			return false;
-		b->exp = r;
-		b->exp_len = (size_t)(e - r);
-		return true;
-	}
-	/* blank-separated: exp_name runs up to a later all-digit token */
-	for (t = r; has_ino != 0 && t < e; t++) {
-		const char *d, *de;
-
-		if (!is_blank(*t))
-			continue;
-		d = t;
-		while (d < e && is_blank(*d))
-			d++;
-		de = d;
-		while (de < e && !is_blank(*de))
-			de++;
-		if (all_digits(d, (size_t)(de - d), 1) &&
-		    field_u64(d, (size_t)(de - d), 10, &b->ino)) {
-			b->has_ino = true;
-			b->exp = r;
-			b->exp_len = (size_t)(t - r);
-			while (de < e && is_blank(*de))
-				de++;
-			b->name = de;
-			b->name_len = (size_t)(e - de);
-			return true;
-		}
-		t = de - 1;
-	}
-	if (has_ino == 1)
-		return false;
-	b->exp = r;
-	b->exp_len = (size_t)(e - r);
-	while (b->exp_len && is_blank(b->exp[b->exp_len - 1]))
-		b->exp_len--;
-	return b->exp_len > 0;
-}
-
-/* The line after leading blanks, and whether there were any. */
-static const char *skip_blanks(const char *l, size_t n, size_t *rest)
-{
-	size_t i = 0;
-
-	while (i < n && is_blank(l[i]))
-		i++;
-	*rest = n - i;
-	return l + i;
-}
-
-static bool line_is(const char *l, size_t n, const char *what)
-{
-	return n == strlen(what) && !memcmp(l, what, n);
-}
-
-/* "\tExclusive fence: …", "\tShared fence: …", "\t<usage> fence:…". */
-static bool is_fence_line(const char *l, size_t n)
-{
-	size_t m;
-	const char *c = skip_blanks(l, n, &m), *sp;
-
-	if (c == l)
-		return false;
-	sp = memchr(c, ' ', m);
-	if (sp && (size_t)(c + m - sp) >= 7 && !memcmp(sp, " fence:", 7))
-		return true;
-	return m >= 9 && !memcmp(c + m - 9, "signalled", 9);
-}
-
-/* [*l, e) starts with WORD followed by a blank or the end: *l moves past both. */
-static bool take_word(const char **l, const char *e, const char *word)
-{
-	size_t n = strlen(word);
-
-	if ((size_t)(e - *l) < n || memcmp(*l, word, n) || (*l + n < e && !is_blank((*l)[n])))
-		return false;
-	*l += n;
-	while (*l < e && is_blank(**l))
-		(*l)++;
-	return true;
-}
-
-/* A decimal number followed by a blank: *l moves past both. */
-static bool take_number(const char **l, const char *e, unsigned long long *v)
-{
-	const char *d = *l;
-	uint64_t u;
-
-	while (d < e && isdigit((unsigned char)*d))
-		d++;
-	if (d == *l || d == e || !is_blank(*d) || !field_u64(*l, (size_t)(d - *l), 10, &u))
-		return false;
-	*v = u;
-	*l = d;
-	while (*l < e && is_blank(**l))
-		(*l)++;
-	return true;
-}
-
-/* "Total N devices attached" */
-static bool is_devices_total(const char *l, size_t n, unsigned long long *v)
-{
-	const char *e = l + n;
-
-	return take_word(&l, e, "Total") && take_number(&l, e, v) &&
-	       take_word(&l, e, "devices") && take_word(&l, e, "attached") && l == e;
-}
-
-/* "Total N objects, M bytes" */
-static bool is_footer(const char *l, size_t n, unsigned long long *v, unsigned long long *bytes)
-{
-	const char *e = l + n;
-
-	return take_word(&l, e, "Total") && take_number(&l, e, v) &&
-	       take_word(&l, e, "objects,") && take_number(&l, e, bytes) &&
-	       take_word(&l, e, "bytes") && l == e;
-}
-
-static bool is_column_header(const char *l, size_t n, int *has_ino)
-{
-	bool ino = false, name = false;
-	size_t i = 0;
-
-	if (n < 4 || memcmp(l, "size", 4) || (n > 4 && !is_blank(l[4])))
-		return false;
-	while (i < n) {
-		size_t j;
-
-		while (i < n && is_blank(l[i]))
-			i++;
-		j = i;
-		while (j < n && !is_blank(l[j]))
-			j++;
-		ino |= j - i == 3 && !memcmp(l + i, "ino", 3);
-		name |= j - i == 4 && !memcmp(l + i, "name", 4);
-		i = j;
-	}
-	*has_ino = ino || name;
-	return true;
 }
 
 /* Ends the name part of the current buffer: the name is final now. */
@@ -527,7 +164,7 @@ static void start_buffer(struct bi_parser *p, const struct bline *bl)
 	/* "<none>" may be a name, "" before the "<none>" era may be none */
 	p->name_sure = bl->has_ino && bl->tabbed;
 	if (bl->has_ino && (bl->name_len || p->none_era) &&
-	    !line_is(bl->name, bl->name_len, "<none>")) {
+	    !bl_line_is(bl->name, bl->name_len, "<none>")) {
 		p->name_len = bl->name_len < sizeof(p->name) ? bl->name_len : sizeof(p->name);
 		memcpy(p->name, bl->name, p->name_len);
 		p->has_name = true;
@@ -561,7 +198,7 @@ static void add_device(struct bi_parser *p, const char *l, size_t n)
 	if (!b)
 		return;
 	/* one tab of indentation; dev_name() itself holds no blanks at the start */
-	while (n && is_blank(*l)) {
+	while (n && bl_is_blank(*l)) {
 		l++;
 		n--;
 	}
@@ -600,19 +237,19 @@ static void one_line(struct bi_parser *p, const char *l, size_t n)
 	unsigned long long v, bytes;
 	struct bline bl;
 	size_t m;
-	const char *c = skip_blanks(l, n, &m);
+	const char *c = bl_skip_blanks(l, n, &m);
 
 	switch (p->st) {
 	case ST_START:
 		if (!n)
 			return;
-		if (line_is(l, n, "Dma-buf Objects:")) {
+		if (bl_line_is(l, n, "Dma-buf Objects:")) {
 			p->header = true;
 			p->st = ST_TABLE;
 			return;
 		}
-		if (is_column_header(l, n, &p->has_ino) || parse_bline(l, n, -1, &bl) ||
-		    is_footer(l, n, &v, &bytes)) {
+		if (bl_is_column_header(l, n, &p->has_ino) || bl_parse(l, n, -1, &bl) ||
+		    bl_is_footer(l, n, &v, &bytes)) {
 			problem(p, "line %u: no \"Dma-buf Objects:\" header", p->lineno);
 			p->st = ST_TABLE;
 			one_line(p, l, n);
@@ -622,12 +259,12 @@ static void one_line(struct bi_parser *p, const char *l, size_t n)
 			dmabuf_excerpt(l, n, ex, sizeof(ex)));
 		return;
 	case ST_BUF:
-		if (line_is(c, m, "Attached Devices:") && c > l) {
+		if (bl_line_is(c, m, "Attached Devices:") && c > l) {
 			close_name(p);
 			p->st = ST_ATT;
 			return;
 		}
-		if (is_fence_line(l, n)) {
+		if (bl_is_fence(l, n)) {
 			/* unless the name and this line are too long to be one name */
 			p->name_sure &= !p->name_open || p->name_len + 1 + n > DMABUF_NAME_MAX;
 			close_name(p);
@@ -636,14 +273,14 @@ static void one_line(struct bi_parser *p, const char *l, size_t n)
 		}
 		if (name_continues(p, l, n))
 			return;
-		if (is_devices_total(l, n, &v)) {
+		if (bl_is_devices_total(l, n, &v)) {
 			devices_total(p, v);
 			end_buffer(p);
 			p->st = ST_TABLE;
 			return;
 		}
 		/* a kernel that lists no attachments: next record */
-		if (parse_bline(l, n, p->has_ino, &bl) || is_footer(l, n, &v, &bytes)) {
+		if (bl_parse(l, n, p->has_ino, &bl) || bl_is_footer(l, n, &v, &bytes)) {
 			end_buffer(p);
 			p->st = ST_TABLE;
 			one_line(p, l, n);
@@ -655,7 +292,7 @@ static void one_line(struct bi_parser *p, const char *l, size_t n)
 			dmabuf_excerpt(l, n, ex, sizeof(ex)), p->cur_line);
 		return;
 	case ST_ATT:
-		if (is_devices_total(l, n, &v)) {
+		if (bl_is_devices_total(l, n, &v)) {
 			devices_total(p, v);
 			end_buffer(p);
 			p->st = ST_TABLE;
@@ -665,7 +302,7 @@ static void one_line(struct bi_parser *p, const char *l, size_t n)
 			add_device(p, l, n);
 			return;
 		}
-		if (parse_bline(l, n, p->has_ino, &bl) || is_footer(l, n, &v, &bytes)) {
+		if (bl_parse(l, n, p->has_ino, &bl) || bl_is_footer(l, n, &v, &bytes)) {
 			problem(p, "line %u: no \"Total N devices attached\" after the buffer "
 				"of line %u", p->lineno, p->cur_line);
 			end_buffer(p);
@@ -679,14 +316,14 @@ static void one_line(struct bi_parser *p, const char *l, size_t n)
 	case ST_TABLE:
 		if (!n)
 			return;
-		if (is_column_header(l, n, &p->has_ino))
+		if (bl_is_column_header(l, n, &p->has_ino))
 			return;
-		if (parse_bline(l, n, p->has_ino, &bl)) {
+		if (bl_parse(l, n, p->has_ino, &bl)) {
 			start_buffer(p, &bl);
 			p->st = ST_BUF;
 			return;
 		}
-		if (is_footer(l, n, &v, &bytes)) {
+		if (bl_is_footer(l, n, &v, &bytes)) {
 			p->footer = true;
 			p->footer_n = v;
 			p->footer_bytes = bytes;

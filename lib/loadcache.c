@@ -2,16 +2,6 @@
 /*
  * loadcache.c - a libbpf object's load kept for the rest of the boot; see
  * loadcache.h for what and why.
- *
- * The file (native byte order: it never leaves the machine):
- *   struct lc_hdr, then its body (a crc32 of both in the header):
- *   the caller's state, padded to 8; the programs' BTF, padded to 8;
- *   n_maps x (struct lc_map, its initial value padded to 8);
- *   n_progs x (struct lc_prog, its instructions, its func_info).
- * In the instructions, a map reference (ldimm64 of BPF_PSEUDO_MAP_FD or
- * BPF_PSEUDO_MAP_VALUE) holds the map's index in the file instead of an fd.
- * Programs that refer to module BTF (an fd of theirs in the instructions)
- * are not kept: a module can come and go within a boot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,48 +11,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
 #include "loadcache.h"
-
-#define LC_MAGIC "DMBFLC1"
-#define LC_VERSION 1
-#define LC_MAX_FILE (4u << 20)
-#define LC_MAX_INSNS (1u << 20)
-#define LC_MAX_FUNCS 256
-/* the license of every BPF object of this project (bpf/ *.bpf.c) */
-#define LC_LICENSE "GPL"
-
-struct lc_hdr {
-	char magic[8];
-	uint32_t version;
-	uint32_t state_len;
-	uint32_t btf_len;
-	uint32_t pad;		/* 0 */
-	char key[16];
-	char boot_id[40];
-	char name[32];
-	uint32_t n_maps;
-	uint32_t n_progs;
-	uint32_t body_len;
-	uint32_t crc;		/* of the header (this field 0) and the body */
-};
-
-struct lc_map {
-	char name[16];
-	uint32_t type, key_size, value_size, max_entries, flags, init_len;
-	uint64_t extra;
-};
-
-struct lc_prog {
-	char name[LOADCACHE_NAME_LEN];
-	uint32_t type, expected_attach_type, attach_btf_id, flags, n_insns, n_func;
-};
-
-#define PAD8(n) (((n) + 7u) & ~(size_t)7u)
+#include "loadcache_priv.h"
 
 int loadcache_enabled(void)
 {
@@ -125,23 +79,6 @@ static void file_path(char *out, size_t len, const char *key, const char *name)
 	snprintf(out, len, LOADCACHE_DIR "/load-%s-%s", key, name);
 }
 
-static int name_ok(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name[i]; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-		      name[i] == '_'))
-			return 0;
-	return i > 0 && i < sizeof(((struct lc_hdr *)0)->name);
-}
-
-static int is_map_ref(const struct bpf_insn *in)
-{
-	return in->code == (BPF_LD | BPF_IMM | BPF_DW) &&
-	       (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_VALUE);
-}
-
 /*
  * Whether instructions IN (N) can be kept: every fd in them a map's, no
  * module BTF; map fds rewritten to indexes into FDS (N_FDS) in OUT.
@@ -163,7 +100,7 @@ static int insns_keep(const struct bpf_insn *in, size_t n, const int *fds, int n
 			continue;
 		if (i + 1 >= n)
 			return -EINVAL;
-		if (is_map_ref(x)) {
+		if (lc_is_map_ref(x)) {
 			for (m = 0; m < n_fds && fds[m] != x->imm; m++)
 				;
 			if (m == n_fds)
@@ -339,124 +276,6 @@ static int btf_raw(int fd, void **data, size_t *len)
 	return err;
 }
 
-static uint32_t file_crc(const struct lc_hdr *h, const void *body, size_t len)
-{
-	struct lc_hdr zero = *h;
-	uLong crc;
-
-	zero.crc = 0;
-	crc = crc32(0, (const Bytef *)&zero, sizeof(zero));
-	return (uint32_t)crc32(crc, (const Bytef *)body, (uInt)len);
-}
-
-/* A growing byte buffer for the file. */
-struct out {
-	char *p;
-	size_t len, cap;
-	int err;
-};
-
-static void put(struct out *o, const void *data, size_t len)
-{
-	size_t want = PAD8(len);
-
-	if (o->err)
-		return;
-	if (o->len + want > o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 65536;
-		char *p;
-
-		while (cap < o->len + want)
-			cap *= 2;
-		p = cap <= LC_MAX_FILE ? realloc(o->p, cap) : NULL;
-		if (!p) {
-			o->err = cap <= LC_MAX_FILE ? -ENOMEM : -EFBIG;
-			return;
-		}
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, data, len);
-	memset(o->p + o->len + len, 0, want - len);
-	o->len += want;
-}
-
-int loadcache_encode(const struct loadcache_image *im, void **text, size_t *len)
-{
-	struct out o = { 0 };
-	struct lc_hdr h;
-	int i;
-
-	*text = NULL;
-	*len = 0;
-	if (strlen(im->key) >= sizeof(h.key) || strlen(im->boot_id) >= sizeof(h.boot_id) ||
-	    !name_ok(im->name) || im->n_maps > LOADCACHE_MAX_MAPS ||
-	    im->n_progs > LOADCACHE_MAX_PROGS || im->n_progs < 1 || !im->btf_len ||
-	    im->btf_len > LC_MAX_FILE)
-		return -EINVAL;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, LC_MAGIC, sizeof(LC_MAGIC));
-	h.version = LC_VERSION;
-	h.state_len = (uint32_t)im->state_len;
-	h.btf_len = (uint32_t)im->btf_len;
-	snprintf(h.key, sizeof(h.key), "%s", im->key);
-	snprintf(h.boot_id, sizeof(h.boot_id), "%s", im->boot_id);
-	snprintf(h.name, sizeof(h.name), "%s", im->name);
-	h.n_maps = (uint32_t)im->n_maps;
-	h.n_progs = (uint32_t)im->n_progs;
-	put(&o, &h, sizeof(h));
-	put(&o, im->state, im->state_len);
-	put(&o, im->btf, im->btf_len);
-	for (i = 0; i < im->n_maps; i++) {
-		const struct loadcache_map *m = &im->maps[i];
-		struct lc_map lm;
-
-		memset(&lm, 0, sizeof(lm));
-		memcpy(lm.name, m->name, sizeof(lm.name) - 1);
-		lm.type = m->type;
-		lm.key_size = m->key_size;
-		lm.value_size = m->value_size;
-		lm.max_entries = m->max_entries;
-		lm.flags = m->flags;
-		lm.init_len = m->init ? m->value_size : 0;
-		lm.extra = m->extra;
-		put(&o, &lm, sizeof(lm));
-		if (m->init)
-			put(&o, m->init, m->value_size);
-	}
-	for (i = 0; i < im->n_progs; i++) {
-		const struct loadcache_prog *p = &im->progs[i];
-		struct lc_prog lp;
-
-		if (!p->n_insns || p->n_insns > LC_MAX_INSNS || !p->n_func ||
-		    p->n_func > LC_MAX_FUNCS) {
-			free(o.p);
-			return -EINVAL;
-		}
-		memset(&lp, 0, sizeof(lp));
-		memcpy(lp.name, p->name, sizeof(lp.name) - 1);
-		lp.type = p->type;
-		lp.expected_attach_type = p->expected_attach_type;
-		lp.attach_btf_id = p->attach_btf_id;
-		lp.flags = p->flags;
-		lp.n_insns = (uint32_t)p->n_insns;
-		lp.n_func = (uint32_t)p->n_func;
-		put(&o, &lp, sizeof(lp));
-		put(&o, p->insns, p->n_insns * sizeof(*p->insns));
-		put(&o, p->func_info, p->n_func * sizeof(*p->func_info));
-	}
-	if (o.err) {
-		free(o.p);
-		return o.err;
-	}
-	h.body_len = (uint32_t)(o.len - sizeof(h));
-	h.crc = file_crc(&h, o.p + sizeof(h), h.body_len);
-	memcpy(o.p, &h, sizeof(h));
-	*text = o.p;
-	*len = o.len;
-	return 0;
-}
-
 static int write_file(const char *path, const void *data, size_t len)
 {
 	char tmp[200];
@@ -585,93 +404,6 @@ int loadcache_save(const char *key, const char *name, struct bpf_object *obj,
 	return said("not kept:", name, err);
 }
 
-/* A cursor over the body of a file. */
-struct in {
-	const char *p;
-	size_t left;
-};
-
-static const void *take(struct in *c, size_t len)
-{
-	const void *p = c->p;
-
-	if (PAD8(len) > c->left || PAD8(len) < len)
-		return NULL;
-	c->p += PAD8(len);
-	c->left -= PAD8(len);
-	return p;
-}
-
-/* The parsed file: pointers into its text. */
-struct parsed {
-	const struct lc_hdr *h;
-	const void *state;
-	const void *btf;
-	const struct lc_map *map[LOADCACHE_MAX_MAPS];
-	const void *init[LOADCACHE_MAX_MAPS];
-	const struct lc_prog *prog[LOADCACHE_MAX_PROGS];
-	const struct bpf_insn *insns[LOADCACHE_MAX_PROGS];
-	const struct bpf_func_info *func[LOADCACHE_MAX_PROGS];
-};
-
-static int parse(const void *text, size_t len, const struct loadcache_image *want,
-		 struct parsed *out)
-{
-	struct in c = { text, len };
-	const struct lc_hdr *h = take(&c, sizeof(*h));
-	uint32_t i, j;
-
-	if (!h || memcmp(h->magic, LC_MAGIC, sizeof(LC_MAGIC)) || h->version != LC_VERSION ||
-	    h->state_len != want->state_len || strncmp(h->key, want->key, sizeof(h->key)) ||
-	    strncmp(h->boot_id, want->boot_id, sizeof(h->boot_id)) ||
-	    strncmp(h->name, want->name, sizeof(h->name)) || h->n_maps > LOADCACHE_MAX_MAPS ||
-	    h->n_progs > LOADCACHE_MAX_PROGS || !h->n_progs || h->body_len != c.left ||
-	    h->crc != file_crc(h, c.p, h->body_len))
-		return -EBADMSG;
-	out->h = h;
-	out->state = take(&c, want->state_len);
-	out->btf = h->btf_len ? take(&c, h->btf_len) : NULL;
-	if (!out->state || !out->btf)
-		return -EBADMSG;
-	for (i = 0; i < h->n_maps; i++) {
-		const struct lc_map *m = take(&c, sizeof(*m));
-
-		if (!m || (m->init_len && m->init_len != m->value_size) ||
-		    !memchr(m->name, '\0', sizeof(m->name)))
-			return -EBADMSG;
-		out->map[i] = m;
-		out->init[i] = m->init_len ? take(&c, m->init_len) : NULL;
-		if (m->init_len && !out->init[i])
-			return -EBADMSG;
-	}
-	for (i = 0; i < h->n_progs; i++) {
-		const struct lc_prog *p = take(&c, sizeof(*p));
-		const struct bpf_insn *x;
-
-		if (!p || !p->n_insns || p->n_insns > LC_MAX_INSNS || !p->n_func ||
-		    p->n_func > LC_MAX_FUNCS || !memchr(p->name, '\0', sizeof(p->name)))
-			return -EBADMSG;
-		x = take(&c, (size_t)p->n_insns * sizeof(*x));
-		out->func[i] = take(&c, (size_t)p->n_func * sizeof(*out->func[i]));
-		if (!x || !out->func[i])
-			return -EBADMSG;
-		for (j = 0; j < p->n_insns; j++)
-			if (is_map_ref(&x[j]) &&
-			    (j + 1 == p->n_insns || (uint32_t)x[j].imm >= h->n_maps))
-				return -EBADMSG;
-		out->prog[i] = p;
-		out->insns[i] = x;
-	}
-	return c.left ? -EBADMSG : 0;
-}
-
-int loadcache_check(const void *text, size_t len, const struct loadcache_image *expect)
-{
-	struct parsed p;
-
-	return parse(text, len, expect, &p);
-}
-
 /* Reads PATH whole into *TEXT, if it is a regular file of ours closed to others. */
 static int read_ours(const char *path, char **text, size_t *len)
 {
@@ -745,7 +477,7 @@ static int make_prog(const struct lc_prog *p, const struct bpf_insn *in,
 		return -ENOMEM;
 	memcpy(x, in, p->n_insns * sizeof(*x));
 	for (i = 0; i < p->n_insns; i++)
-		if (is_map_ref(&x[i]))
+		if (lc_is_map_ref(&x[i]))
 			x[i].imm = map_fd[x[i].imm];
 	fd = bpf_prog_load(p->type, p->name, LC_LICENSE, x, p->n_insns, &o);
 	fd = fd < 0 ? -errno : fd;
@@ -775,7 +507,7 @@ static int open_cache(const char *key, const char *name, struct loadcache *c, vo
 	int err, btf_fd = -1;
 
 	memset(c, 0, sizeof(*c));
-	if (!loadcache_enabled() || !name_ok(name))
+	if (!loadcache_enabled() || !lc_name_ok(name))
 		return -ENOENT;
 	file_path(path, sizeof(path), key, name);
 	err = dir_ours(0);
@@ -787,7 +519,7 @@ static int open_cache(const char *key, const char *name, struct loadcache *c, vo
 	err = boot_id(boot);
 	want.boot_id = boot;
 	if (!err)
-		err = parse(text, tlen, &want, &p);
+		err = lc_parse(text, tlen, &want, &p);
 	if (err) {
 		free(text);
 		unlink(path);	/* another boot's, or damaged: the next load replaces it */

@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpflog.h"
 #include "trace_priv.h"
 #include "bpf/trace.skel.h"	/* generated into the output dir */
 
@@ -59,67 +60,6 @@ struct dmabuf_trace {
 	/* stack frames handed out by dmabuf_trace_stack() */
 	char frames[TRACE_STACK_DEPTH][160];
 };
-
-/* --- libbpf's messages: kept to name the program the kernel refused ------- */
-
-static char libbpf_log[4096];
-
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (getenv("DMABUF_DEBUG")) {
-		va_list copy;
-
-		va_copy(copy, ap);
-		vfprintf(stderr, fmt, copy);
-		va_end(copy);
-	}
-	if (level == LIBBPF_WARN) {
-		size_t used = strlen(libbpf_log);
-
-		if (used < sizeof(libbpf_log) - 1)
-			vsnprintf(libbpf_log + used, sizeof(libbpf_log) - used, fmt, ap);
-	}
-	return 0;
-}
-
-/* The first program libbpf says failed to load, from its messages. */
-static const char *failed_prog(char *name, size_t len)
-{
-	const char *p = libbpf_log;
-
-	while ((p = strstr(p, "prog '"))) {
-		const char *end = strchr(p + 6, '\'');
-
-		if (end && strstr(end, "fail") && (size_t)(end - p - 6) < len) {
-			memcpy(name, p + 6, (size_t)(end - p - 6));
-			name[end - p - 6] = '\0';
-			return name;
-		}
-		p += 6;
-	}
-	return NULL;
-}
-
-/* The last libbpf line that says why, for an error message. */
-static const char *libbpf_reason(void)
-{
-	static char line[160];
-	const char *p = libbpf_log, *last = NULL;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-
-		if (nl - p > 1 || !nl)
-			last = p;
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	if (!last)
-		return "";
-	snprintf(line, sizeof(line), "%.*s", (int)strcspn(last, "\n"), last);
-	return line;
-}
 
 /* --- configuration ------------------------------------------------------- */
 
@@ -398,7 +338,7 @@ static int load_attach(struct dmabuf_trace *t, char *err, size_t errlen)
 		 * the peak holds one copy, not two. A retry reads it again.
 		 */
 		trace_kernel_drop_btf(t->k);
-		libbpf_log[0] = '\0';
+		bpflog_clear();
 		t->skel = trace_bpf__open();
 		if (!t->skel) {
 			ret = -errno;
@@ -412,11 +352,11 @@ static int load_attach(struct dmabuf_trace *t, char *err, size_t errlen)
 		}
 		ret = trace_bpf__load(t->skel);
 		if (ret) {
-			site = failed_prog(prog, sizeof(prog)) ? site_of_prog(prog) : -1;
+			site = bpflog_failed_prog(prog, sizeof(prog)) ? site_of_prog(prog) : -1;
 			if (ret == -EPERM || site < 0) {
 				snprintf(err, errlen, "the kernel refused the BPF programs: %s%s%s",
-					 strerror(-ret), libbpf_reason()[0] ? ": " : "",
-					 libbpf_reason());
+					 strerror(-ret), bpflog_last()[0] ? ": " : "",
+					 bpflog_last());
 				return ret;
 			}
 			refuse(t, (size_t)site, "load", strerror(-ret));
@@ -567,7 +507,7 @@ int dmabuf_trace_open(const struct dmabuf_trace_opts *o, struct dmabuf_trace **o
 		return -ENOMEM;
 	t->o = *o;
 	t->profile = profile_stage();
-	old = libbpf_set_print(print_libbpf);
+	old = bpflog_begin();
 	ret = trace_kernel_open(&t->k, err, errlen);
 	if (ret)
 		goto fail;
@@ -592,11 +532,11 @@ int dmabuf_trace_open(const struct dmabuf_trace_opts *o, struct dmabuf_trace **o
 	ret = o->list_only ? 0 : open_buffer(t, err, errlen);
 	if (ret)
 		goto fail;
-	libbpf_set_print(old);
+	bpflog_end(old);
 	*out = t;
 	return 0;
 fail:
-	libbpf_set_print(old);
+	bpflog_end(old);
 	dmabuf_trace_close(t);
 	return ret;
 }
