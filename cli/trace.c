@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collect.h"
 #include "json.h"
+#include "model.h"
 #include "trace.h"
 #include "views.h"
 
@@ -32,12 +34,13 @@ enum { EXIT_VIOLATIONS = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 static volatile sig_atomic_t exiting;
 
 static struct {
-	bool json, summary, list_probes, list_events;
+	bool json, summary, list_probes, list_events, outstanding;
 	unsigned int summary_every;	/* seconds, 0: at exit */
 	double duration;		/* seconds, 0: until a signal */
 	struct dmabuf_trace_opts opts;
 	struct json_writer *jw;
 	struct dmabuf_trace_summary *sum;
+	struct dmabuf_trace_outstanding *out;	/* --outstanding */
 	struct dmabuf_trace *trace;
 	uint64_t t0_ns;
 	uint64_t violations;
@@ -89,6 +92,9 @@ static void usage(FILE *f)
 		"      --no-latency       map/unmap by one program per call: no latencies,\n"
 		"                         no map return value, less overhead\n"
 		"      --stack            the kernel stack of each event\n"
+		"      --outstanding      at the end, the buffers exported while tracing that\n"
+		"                         were not released: who exported them, when (and\n"
+		"                         where, with --stack)\n"
 		"      --buffer-size SIZE ring buffer size (default 8M; 64K, 1M, ...)\n"
 		"      --list-probes      how each event is traced on this kernel, and why\n"
 		"      --list-events      the event names, and exit\n"
@@ -149,6 +155,8 @@ static int on_event(void *ctx, const struct dmabuf_trace_event *ev)
 	(void)ctx;
 	if (ev->has_stack)
 		n = dmabuf_trace_stack(cli.trace, ev->stack_id, frames, TRACE_STACK_DEPTH);
+	if (cli.out)
+		dmabuf_trace_outstanding_add(cli.out, ev, frames, n);
 	if (cli.jw)
 		return json_event(ev, cli.opts.stack ? frames : NULL, n);
 	dmabuf_trace_line(line, sizeof(line), ev, cli.t0_ns);
@@ -258,12 +266,26 @@ static void report_lost(uint64_t *reported)
 	}
 }
 
+/* --outstanding: what a snapshot of the end says of the buffers left (who holds them). */
+static void outstanding_now(void)
+{
+	struct dmabuf_collect_opts co = { 0 };
+	struct dmabuf_snapshot *s = dmabuf_snapshot_new("/");
+
+	if (!s || dmabuf_collect(s, &co) || dmabuf_trace_outstanding_resolve(cli.out, s))
+		fprintf(stderr, "dmabuf-trace: no snapshot at the end: who holds the buffers left "
+			"is not known\n");
+	dmabuf_snapshot_free(s);
+}
+
 static void print_end(uint64_t start)
 {
 	struct dmabuf_trace_counts c;
 
 	dmabuf_trace_counts(cli.trace, &c);
 	cli.violations = c.violations;
+	if (cli.out)
+		outstanding_now();
 	if (cli.jw) {
 		jw_start_object(cli.jw);
 		jw_name(cli.jw, "end");
@@ -273,11 +295,19 @@ static void print_end(uint64_t start)
 		jw_uint_field(cli.jw, "filtered", c.filtered);
 		jw_uint_field(cli.jw, "contract_violations", cli.violations);
 		jw_uint_field(cli.jw, "duration_ns", now_ns() - start);
+		if (cli.out && dmabuf_trace_outstanding_json(cli.out, cli.jw))
+			fprintf(stderr, "dmabuf-trace: no memory for the outstanding buffers\n");
 		jw_end_object(cli.jw);
 		jw_end_object(cli.jw);
 	}
+	if (cli.out && !cli.jw && dmabuf_trace_outstanding_print(cli.out, stdout, cli.t0_ns))
+		fprintf(stderr, "dmabuf-trace: no memory for the outstanding buffers\n");
+	fflush(stdout);
 	fprintf(stderr, "dmabuf-trace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64
 		" contract violations\n", c.events, c.lost, cli.violations);
+	if (cli.out && c.lost)
+		fprintf(stderr, "dmabuf-trace: with events lost, the outstanding buffers may miss "
+			"some and list some that were released\n");
 	if (c.bad_records || c.inflight_full || c.stack_lost || c.summary_full)
 		fprintf(stderr, "dmabuf-trace: %" PRIu64 " malformed records, %" PRIu64
 			" calls not tracked (table full), %" PRIu64 " stacks lost, %" PRIu64
@@ -337,7 +367,7 @@ static int run(void)
 /* --- options ------------------------------------------------------------- */
 
 enum { OPT_EXPORTER = 256, OPT_DEVICE, OPT_INO, OPT_STACK, OPT_BUFFER_SIZE, OPT_LIST_PROBES,
-       OPT_LIST_EVENTS, OPT_NO_LATENCY };
+       OPT_LIST_EVENTS, OPT_NO_LATENCY, OPT_OUTSTANDING };
 
 static const struct option long_options[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -351,6 +381,7 @@ static const struct option long_options[] = {
 	{ "summary", optional_argument, NULL, 's' },
 	{ "no-latency", no_argument, NULL, OPT_NO_LATENCY },
 	{ "stack", no_argument, NULL, OPT_STACK },
+	{ "outstanding", no_argument, NULL, OPT_OUTSTANDING },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "list-probes", no_argument, NULL, OPT_LIST_PROBES },
 	{ "list-events", no_argument, NULL, OPT_LIST_EVENTS },
@@ -447,6 +478,9 @@ static int parse_option(int opt, const char *arg)
 	case OPT_STACK:
 		cli.opts.stack = true;
 		return 0;
+	case OPT_OUTSTANDING:
+		cli.outstanding = true;
+		return 0;
 	case OPT_BUFFER_SIZE:
 		if (dmabuf_parse_size(arg, &v) || v < 4096 || v > (1ull << 30)) {
 			cli_error("--buffer-size needs a size from 4K to 1G, not '%s'", arg);
@@ -462,6 +496,29 @@ static int parse_option(int opt, const char *arg)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+/* --outstanding needs every export and release: what it cannot be used with. */
+static bool outstanding_conflict(void)
+{
+	const struct dmabuf_trace_filter *f = &cli.opts.filter;
+	uint32_t need = 1u << TRACE_EV_EXPORT | 1u << TRACE_EV_RELEASE;
+
+	if (cli.summary) {
+		cli_error("--outstanding follows the events: it cannot be used with --summary");
+		return true;
+	}
+	if (f->pid || f->comm || f->device) {
+		cli_error("--outstanding needs every release, whoever makes it: not with -p, -c or "
+			  "--device (the list shows each buffer's process; --exporter and --ino "
+			  "work)");
+		return true;
+	}
+	if (f->events && (f->events & need) != need) {
+		cli_error("--outstanding needs the export and release events: add them to -e");
+		return true;
+	}
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -491,6 +548,10 @@ int main(int argc, char **argv)
 	}
 	if (cli.json)
 		cli.jw = jw_new(stdout, false);
+	if (cli.outstanding && outstanding_conflict()) {
+		jw_destroy(cli.jw);
+		return EXIT_USAGE;
+	}
 	if (cli.list_events) {
 		list_events();
 		jw_destroy(cli.jw);
@@ -527,10 +588,13 @@ int main(int argc, char **argv)
 		cli.sum = dmabuf_trace_summary_new();
 		if (cli.sum && cli.opts.no_latency)
 			dmabuf_trace_summary_no_latency(cli.sum);
-		ret = cli.sum ? run() : EXIT_RUNTIME;
+		if (cli.outstanding)
+			cli.out = dmabuf_trace_outstanding_new(0);
+		ret = cli.sum && (cli.out || !cli.outstanding) ? run() : EXIT_RUNTIME;
 	}
 	dmabuf_trace_close(cli.trace);
 	dmabuf_trace_summary_free(cli.sum);
+	dmabuf_trace_outstanding_free(cli.out);
 	jw_destroy(cli.jw);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "dmabuf-trace: writing the output failed: %s\n", strerror(errno));

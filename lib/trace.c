@@ -724,9 +724,13 @@ int dmabuf_trace_stack(struct dmabuf_trace *t, uint32_t stack_id, const char **f
 	__u64 ips[TRACE_STACK_DEPTH] = { 0 };
 	int fd = bpf_map__fd(t->skel->maps.dt_stacks), n = 0, i;
 
+	/*
+	 * Not deleted after the read: events with the same stack share its id,
+	 * and one still in the ring would find it gone. An id keeps its stack
+	 * (no BPF_F_REUSE_STACKID), so the table holds each distinct stack once.
+	 */
 	if (bpf_map_lookup_elem(fd, &stack_id, ips))
 		return 0;
-	bpf_map_delete_elem(fd, &stack_id);
 	for (i = 0; i < TRACE_STACK_DEPTH && n < max && ips[i]; i++) {
 		unsigned long long off = 0;
 		const char *sym = trace_kernel_ksym(t->k, ips[i], &off);

@@ -160,6 +160,70 @@ void dmabuf_trace_summary_no_latency(struct dmabuf_trace_summary *s);
 void dmabuf_trace_summary_print(const struct dmabuf_trace_summary *s, FILE *f);
 void dmabuf_trace_summary_json(const struct dmabuf_trace_summary *s, struct json_writer *jw);
 
+/* --- outstanding buffers (lib/trace_outstanding.c) ----------------------- */
+
+/*
+ * --outstanding: the buffers exported while tracing and not released by the
+ * end. Fed the decoded events (needs export and release, and every release:
+ * no task or device filter).
+ */
+#define DMABUF_TRACE_OUTSTANDING_MAX (1u << 18)	/* buffers followed at once */
+
+struct dmabuf_trace_live_buf {
+	uint64_t ts_ns, ino, size;	/* of its export */
+	uint32_t pid, tid;
+	char comm[TRACE_COMM_LEN + 1];
+	char exporter[TRACE_EXP_NAME_LEN + 1];
+	bool has_name;
+	char name[TRACE_NAME_LEN + 1];
+	char *stack;			/* export stack, a frame per line; NULL: none */
+	/* at the end, from a snapshot (dmabuf_trace_outstanding_resolve) */
+	int present;			/* 1 there, 0 not there, -1 not looked */
+	long file_count;		/* file references, -1 unknown */
+	struct dmabuf_trace_holder {
+		uint32_t pid;
+		char comm[17];
+		unsigned int fds, maps;
+	} *holders;			/* the processes with an fd or a mapping of it */
+	unsigned int n_holders;
+};
+
+struct dmabuf_trace_outstanding_counts {
+	uint64_t exported;		/* exports seen */
+	uint64_t released;		/* releases of those */
+	uint64_t untracked;		/* exports not followed (MAX reached, no memory) */
+};
+
+struct dmabuf_trace_outstanding;
+
+/* MAX buffers followed at once, 0: DMABUF_TRACE_OUTSTANDING_MAX. */
+struct dmabuf_trace_outstanding *dmabuf_trace_outstanding_new(size_t max);
+void dmabuf_trace_outstanding_free(struct dmabuf_trace_outstanding *o);
+/*
+ * Follows EV: an export adds its buffer (FRAMES, N: its stack, or none), a
+ * release removes it, any other event of it with a name names it (a buffer
+ * is named after its export). 0, or -ENOMEM (the buffer counts as
+ * untracked).
+ */
+int dmabuf_trace_outstanding_add(struct dmabuf_trace_outstanding *o,
+				 const struct dmabuf_trace_event *ev, const char *const *frames,
+				 int n);
+/*
+ * What snapshot S (of the end of the trace) says of each buffer left: there
+ * or not, its file references, its name, the processes that hold it.
+ * 0 or -ENOMEM.
+ */
+struct dmabuf_snapshot;
+int dmabuf_trace_outstanding_resolve(struct dmabuf_trace_outstanding *o,
+				     struct dmabuf_snapshot *s);
+/* The buffers left, oldest export first (*N; valid until the next add), or NULL. */
+const struct dmabuf_trace_live_buf **
+dmabuf_trace_outstanding_list(struct dmabuf_trace_outstanding *o, size_t *n,
+			      struct dmabuf_trace_outstanding_counts *c);
+/* The list as text (times from T0_NS), or as the "outstanding" member of an object. */
+int dmabuf_trace_outstanding_print(struct dmabuf_trace_outstanding *o, FILE *f, uint64_t t0_ns);
+int dmabuf_trace_outstanding_json(struct dmabuf_trace_outstanding *o, struct json_writer *jw);
+
 /* --- the engine (lib/trace.c) -------------------------------------------- */
 
 #define DMABUF_TRACE_DEFAULT_BUFFER (8u << 20)
@@ -235,7 +299,7 @@ void dmabuf_trace_counts(struct dmabuf_trace *t, struct dmabuf_trace_counts *c);
 int dmabuf_trace_summary_take(struct dmabuf_trace *t, struct dmabuf_trace_summary *s);
 /*
  * The kernel stack of STACK_ID as "symbol+0xoff" strings (valid until the
- * next call); returns how many, at most MAX. The stack is then forgotten.
+ * next call); returns how many, at most MAX.
  */
 int dmabuf_trace_stack(struct dmabuf_trace *t, uint32_t stack_id, const char **frames, int max);
 void dmabuf_trace_close(struct dmabuf_trace *t);

@@ -9,7 +9,8 @@
  * Nothing of them stays loaded. DMABUF_LOAD_CACHE=off does not use it. A
  * file that is damaged, cut, open to others or not a regular file, and a
  * directory open to others, are not used: the snapshot loads through libbpf,
- * is the same, and a damaged file is replaced by a good one.
+ * is the same, and a damaged file is replaced by a good one. An exporter
+ * module unloaded and loaded again does not spoil a kept load.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -115,6 +116,31 @@ static void spoilt(const char *fix, const char *what, bool replaced)
 	tap_ok(same(&ref, &next) && cached(&next), "%s: replaced by a good one", what);
 }
 
+/*
+ * The load kept before an exporter module went and came back is still good:
+ * the kept programs refer to vmlinux types only (a module's are never kept).
+ */
+static void reloaded(void)
+{
+	struct run ref, r;
+	int fd, err;
+
+	close(dev);
+	err = lab_module_unload();
+	err = err ? err : lab_module_load();
+	dev = lab_open();
+	tap_ok(!err && dev >= 0, "dmabuf_lab unloaded and loaded again (%s)", strerror(-err));
+	fd = lab_export(dev, DMABUF_LAB_EXP_DYNAMIC, 1, "lab-cache-reload", 0, NULL);
+	tap_ok(fd > 0 && lab_attach(dev, 0, fd, 0, 0, DMABUF_LAB_IMP_STATIC, NULL) >= 0,
+	       "a buffer of the new module, attached");
+	ref = snap("DMABUF_LOAD_CACHE=off", "bpf");
+	r = snap("", "bpf");
+	tap_ok(ref.status == 0 && strstr(ref.out, "\"lab-cache-reload\"") && same(&ref, &r) &&
+	       cached(&r), "after the reload the kept load is used and sees what libbpf's sees");
+	if (fd > 0)
+		close(fd);
+}
+
 int main(void)
 {
 	struct dmabuf_lab_export ex;
@@ -162,8 +188,9 @@ int main(void)
 	r = snap("", "bpf");
 	tap_ok(r.status == 0 && cached(&r), "closed again, it is used");
 	tap_ok(snap_progs_settled(0) == 0, "no snapshot program stays loaded");
-	system("rm -rf " CACHE_DIR);
 	lab_release(dev, ex.buf_id);
 	close(fd);
+	reloaded();
+	system("rm -rf " CACHE_DIR);
 	return tap_exit_status();
 }

@@ -6,30 +6,11 @@
  * (the module releases them), and leaves no lab buffer in bufinfo. The
  * module is loaded again at the end for the tests that follow.
  */
-#include <sys/syscall.h>
-
 #include "lab_util.h"
 #include "tap.h"
 #include "vgem.h"
 
-#define MODULE_PATH	"/lib/modules/dmabuf_lab.ko"
 #define CYCLES		100
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, "dmabuf_lab", O_NONBLOCK) ? -errno : 0;
-}
-
-static int load(void)
-{
-	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
 
 static long refcnt(void)
 {
@@ -82,7 +63,7 @@ static int objects(unsigned int i, int card, bool check_busy, int *busy_errs)
 		a4 = vg >= 0 ? lab_attach(dev, 0, vg, 0, 0, i % 2, NULL) : -ENODEV;
 		ret = a4 < 0 ? a4 : lab_map(dev, a4, DMABUF_LAB_DIR_BIDIRECTIONAL, 0, NULL);
 	}
-	if (check_busy && unload() != -EWOULDBLOCK)
+	if (check_busy && lab_module_unload() != -EWOULDBLOCK)
 		++*busy_errs;
 	if (vg >= 0)
 		close(vg);
@@ -93,7 +74,7 @@ static int objects(unsigned int i, int card, bool check_busy, int *busy_errs)
 		close(dev);
 	} else {
 		close(dev);
-		if (check_busy && unload() != -EWOULDBLOCK)
+		if (check_busy && lab_module_unload() != -EWOULDBLOCK)
 			++*busy_errs;
 		close(fd);
 	}
@@ -108,8 +89,8 @@ int main(void)
 
 	tap_ok(card >= 0, "a vgem card for foreign buffers");
 	for (i = 0; i < CYCLES; i++) {
-		int u = unload(), l = u ? 0 : load(), o = u || l ? 0 : objects(i, card, i % 10 == 0,
-										&busy_errs);
+		int u = lab_module_unload(), l = u ? 0 : lab_module_load();
+		int o = u || l ? 0 : objects(i, card, i % 10 == 0, &busy_errs);
 
 		if ((u || l || o) && !failed_at)
 			failed_at = i + 1;
@@ -130,9 +111,9 @@ int main(void)
 	tap_ok(!busy_errs, "unload refused with EWOULDBLOCK while a file or buffer fd is open");
 	tap_ok(!leftovers, "module reference count back to 0 after each cycle (%d not)", leftovers);
 
-	tap_ok(unload() == 0, "unload with a kernel-held buffer left");
+	tap_ok(lab_module_unload() == 0, "unload with a kernel-held buffer left");
 	tap_ok(bufinfo_lab_objects() == 0, "no dmabuf_lab buffer left in bufinfo after unload");
-	tap_ok(load() == 0, "load again for the following tests");
+	tap_ok(lab_module_load() == 0, "load again for the following tests");
 	if (card >= 0)
 		close(card);
 	tap_ok(lab_klog_splats() == splats, "no WARNING/BUG/Oops in the kernel log");

@@ -15,14 +15,33 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "dmabuf_lab.h"
 
 #define LAB_STATE_PATH		"/sys/kernel/debug/dmabuf_lab/state"
 #define LAB_BUFINFO_PATH	"/sys/kernel/debug/dma_buf/bufinfo"
+#define LAB_MODULE_PATH		"/lib/modules/dmabuf_lab.ko"	/* where the initramfs has it */
 
 #define LAB_ARG(var) do { memset(&(var), 0, sizeof(var)); (var).size = sizeof(var); } while (0)
+
+/* Unloads the module: 0, or -EWOULDBLOCK while a device file or lab buffer fd is open. */
+static inline int lab_module_unload(void)
+{
+	return syscall(SYS_delete_module, "dmabuf_lab", O_NONBLOCK) ? -errno : 0;
+}
+
+static inline int lab_module_load(void)
+{
+	int fd = open(LAB_MODULE_PATH, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
 
 static inline int lab_open(void)
 {

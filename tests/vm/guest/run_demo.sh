@@ -86,4 +86,27 @@ wait $tracer
 echo
 echo "### dmabuf-trace --duration 8   (while the scenario was built and torn down)"
 cat /tmp/trace.txt
+
+echo
+echo "### dmabuf-trace --outstanding -e export,release   (stopped while a scenario is up:"
+echo "### what it exported and did not release, and who holds each buffer now)"
+dmabuf-trace --outstanding -e export,release > /tmp/out.txt 2>&1 &
+tracer=$!
+i=0
+until grep -q 'tracing' /tmp/out.txt 2>/dev/null || [ $i -gt 600 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+/t/run_scenario 30 > /tmp/scenario2.txt 2>&1 &
+holder=$!
+i=0
+until grep -q 'scenario ready' /tmp/scenario2.txt 2>/dev/null || [ $i -gt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+kill -INT $tracer
+wait $tracer
+cat /tmp/out.txt
+kill $holder
+wait $holder 2>/dev/null
 exit 0
