@@ -34,7 +34,7 @@ enum { EXIT_VIOLATIONS = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 static volatile sig_atomic_t exiting;
 
 static struct {
-	bool json, summary, list_probes, list_events, outstanding;
+	bool json, summary, list_probes, list_events, outstanding, quiet;
 	unsigned int summary_every;	/* seconds, 0: at exit */
 	double duration;		/* seconds, 0: until a signal */
 	struct dmabuf_trace_opts opts;
@@ -80,6 +80,9 @@ static void usage(FILE *f)
 		"Trace dma-buf operations live, and check the locking convention as they happen.\n"
 		"\nOptions:\n"
 		"  -j, --json             one JSON object per event (schema in dmabuf-trace(8))\n"
+		"  -q, --quiet            no event lines, only what the end prints (counts,\n"
+		"                         --outstanding); exit status 1 still tells of a\n"
+		"                         contract violation\n"
 		"  -p, --pid PID          only events of process PID\n"
 		"  -c, --comm COMM        only events of tasks named COMM\n"
 		"      --exporter NAME    only buffers of exporter NAME\n"
@@ -157,6 +160,8 @@ static int on_event(void *ctx, const struct dmabuf_trace_event *ev)
 		n = dmabuf_trace_stack(cli.trace, ev->stack_id, frames, TRACE_STACK_DEPTH);
 	if (cli.out)
 		dmabuf_trace_outstanding_add(cli.out, ev, frames, n);
+	if (cli.quiet)
+		return 0;
 	if (cli.jw)
 		return json_event(ev, cli.opts.stack ? frames : NULL, n);
 	dmabuf_trace_line(line, sizeof(line), ev, cli.t0_ns);
@@ -327,7 +332,7 @@ static int run(void)
 	 */
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (!cli.jw && !cli.summary)
+	if (!cli.jw && !cli.summary && !cli.quiet)
 		puts(dmabuf_trace_header());
 	fflush(stdout);
 	fprintf(stderr, "dmabuf-trace: tracing (%s); Ctrl-C to end\n",
@@ -371,6 +376,7 @@ enum { OPT_EXPORTER = 256, OPT_DEVICE, OPT_INO, OPT_STACK, OPT_BUFFER_SIZE, OPT_
 
 static const struct option long_options[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "comm", required_argument, NULL, 'c' },
 	{ "exporter", required_argument, NULL, OPT_EXPORTER },
@@ -412,6 +418,9 @@ static int parse_option(int opt, const char *arg)
 	switch (opt) {
 	case 'j':
 		cli.json = true;
+		return 0;
+	case 'q':
+		cli.quiet = true;
 		return 0;
 	case 'p':
 		if (parse_u64(arg, 0x3fffffff, &v)) {
@@ -528,7 +537,7 @@ int main(int argc, char **argv)
 	int opt, ret;
 
 	/* "-s" alone is --summary; "-sN" gives the interval */
-	while ((opt = getopt_long(argc, argv, "jp:c:e:d:s::hV", long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jqp:c:e:d:s::hV", long_options, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			return 0;

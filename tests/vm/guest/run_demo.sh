@@ -88,9 +88,9 @@ echo "### dmabuf-trace --duration 8   (while the scenario was built and torn dow
 cat /tmp/trace.txt
 
 echo
-echo "### dmabuf-trace --outstanding -e export,release   (stopped while a scenario is up:"
+echo "### dmabuf-trace -q --outstanding   (quiet: no event lines; stopped while a scenario is up:"
 echo "### what it exported and did not release, and who holds each buffer now)"
-dmabuf-trace --outstanding -e export,release > /tmp/out.txt 2>&1 &
+dmabuf-trace -q --outstanding > /tmp/out.txt 2>&1 &
 tracer=$!
 i=0
 until grep -q 'tracing' /tmp/out.txt 2>/dev/null || [ $i -gt 600 ]; do

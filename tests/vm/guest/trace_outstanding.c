@@ -3,7 +3,8 @@
  * trace_outstanding: dmabuf-trace --outstanding lists, at the end, exactly
  * the buffers exported while it traced and not released, with who holds
  * each then. Under a JSON tracer (with --stack) and a text one, both with
- * --exporter dmabuf_lab, this process exports four lab buffers: one whose
+ * --exporter dmabuf_lab (the text one quiet: -q prints no event lines, only
+ * the end), this process exports four lab buffers: one whose
  * fd it keeps, one it closes (released), one the module keeps (no fd: held
  * by the kernel), one it hands to a child and closes (held by the child);
  * a vgem buffer it keeps (another exporter: filtered out) and a lab buffer
@@ -98,7 +99,7 @@ static void refused(const char *tag, const char *const *args, const char *what)
 int main(void)
 {
 	const char *jargs[] = { "--outstanding", "-j", "--stack", "--exporter", "dmabuf_lab", NULL };
-	const char *targs[] = { "--outstanding", "--exporter", "dmabuf_lab", NULL };
+	const char *targs[] = { "--outstanding", "-q", "--exporter", "dmabuf_lab", NULL };
 	struct kept k[3] = {
 		{ "out-kept", 0, 1, 0 }, { "out-kernel", 0, 2, 0 }, { "out-child", 0, 3, 0 },
 	};
@@ -191,9 +192,13 @@ int main(void)
 			tap_diag("  frame: %s", st->items[i].type == JV_STR ? st->items[i].str : "?");
 	}
 
-	snprintf(line, sizeof(line), "Outstanding: 3 of the 4 buffers exported while tracing were "
+	snprintf(line, sizeof(line), "\nOutstanding: 3 of the 4 buffers exported while tracing were "
 		 "not released\n");
-	tap_ok(tt.out && strstr(tt.out, line), "the text end says so");
+	tap_ok(tt.out && !strncmp(tt.out, line, strlen(line)),
+	       "the text end says so, and -q printed nothing before it");
+	for (i = 0, fd = 0; i < tj.nvals; i++)
+		fd += jv_str(&tj.vals[i], "event") && !strcmp(jv_str(&tj.vals[i], "event"), "export");
+	tap_ok(fd == 4, "without -q the JSON tracer printed the 4 exports too (%d)", fd);
 	snprintf(line, sizeof(line), " %7llu dmabuf_lab       %6s %s\n    held by %d ", k[0].ino,
 		 "4.0K", k[0].name, (int)getpid());
 	tap_ok(tt.out && strstr(tt.out, line), "the text lists the kept one and its holder");
